@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { durationMs } from './duration.ts';
+
+const list = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
+  .pipe(z.array(z.string()).min(1, 'at least one value'));
+
+/** What both processes need. */
+const sharedSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'host:port'),
+  TEMPORAL_NAMESPACE: z.string().min(1),
+  TEMPORAL_TASK_QUEUE: z.string().min(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const workerConfigSchema = sharedSchema;
+
+export const receiverConfigSchema = sharedSchema.extend({
+  PORT: z.coerce.number().int().min(0).max(65_535),
+  /** Comma-separated, so a new secret can be added before the old one is retired. */
+  SNAPTRADE_WEBHOOK_SECRET: list,
+  SNAPTRADE_CONSUMER_KEY: z.string().min(1).optional(),
+  API_TOKEN: z.string().min(16, 'at least 16 characters'),
+  /** How often the sweeper looks for journaled events the immediate dispatch did not deliver. */
+  SWEEP_INTERVAL: durationMs.default(5_000),
+  /** How old an undispatched event must be before the sweeper takes it over from the immediate path. */
+  SWEEP_GRACE: durationMs.default(10_000),
+  /** Bound on events applied by one workflow run before it continues as new. */
+  WORKFLOW_EVENTS_PER_RUN: z.coerce.number().int().min(1).default(500),
+});
+
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+export type Config = z.infer<typeof receiverConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Validates the environment once at start; a bad or missing value names its variable. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(blanksRemoved);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? 'environment');
+    const message = issue.code === 'invalid_type' && !(variable in blanksRemoved) ? 'is required' : issue.message;
+    return `  ${variable}: ${message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+}

@@ -1,0 +1,74 @@
+import type { Pool } from './pool.ts';
+
+export interface ConnectionRecord {
+  provider: string;
+  connectionId: string;
+  userId: string | null;
+  brokerageId: string | null;
+  state: string;
+  stateSince: string | null;
+  lastEventAt: string | null;
+  accounts: { accountId: string; lastActivityAt: string }[];
+  events: { eventId: string; type: string; occurredAt: string; outcome: string; accountId: string | null; detail: unknown }[];
+}
+
+const TIMELINE_LIMIT = 50;
+
+/** The read model backends query: the connection, its current accounts and its latest events. */
+export async function readConnection(pool: Pool, provider: string, connectionId: string): Promise<ConnectionRecord | null> {
+  const { rows } = await pool.query(
+    `SELECT provider, connection_id, user_id, brokerage_id, state, state_since, last_event_at
+     FROM connections WHERE provider = $1 AND connection_id = $2`,
+    [provider, connectionId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const [accounts, events] = await Promise.all([
+    pool.query(
+      `SELECT account_id, last_activity_at FROM accounts WHERE provider = $1 AND connection_id = $2 ORDER BY account_id`,
+      [provider, connectionId],
+    ),
+    pool.query(
+      `SELECT event_id, event_type, occurred_at, outcome, account_id, detail FROM connection_events
+       WHERE provider = $1 AND connection_id = $2 ORDER BY occurred_at DESC, recorded_at DESC LIMIT $3`,
+      [provider, connectionId, TIMELINE_LIMIT],
+    ),
+  ]);
+  return {
+    ...connectionSummary(row),
+    accounts: accounts.rows.map((a) => ({ accountId: a.account_id, lastActivityAt: iso(a.last_activity_at)! })),
+    events: events.rows.map((e) => ({
+      eventId: e.event_id,
+      type: e.event_type,
+      occurredAt: iso(e.occurred_at)!,
+      outcome: e.outcome,
+      accountId: e.account_id,
+      detail: e.detail,
+    })),
+  };
+}
+
+export async function readUserConnections(pool: Pool, provider: string, userId: string) {
+  const { rows } = await pool.query(
+    `SELECT provider, connection_id, user_id, brokerage_id, state, state_since, last_event_at
+     FROM connections WHERE provider = $1 AND user_id = $2 ORDER BY created_at`,
+    [provider, userId],
+  );
+  return rows.map(connectionSummary);
+}
+
+function connectionSummary(row: Record<string, unknown>) {
+  return {
+    provider: row.provider as string,
+    connectionId: row.connection_id as string,
+    userId: row.user_id as string | null,
+    brokerageId: row.brokerage_id as string | null,
+    state: row.state as string,
+    stateSince: iso(row.state_since),
+    lastEventAt: iso(row.last_event_at),
+  };
+}
+
+function iso(value: unknown): string | null {
+  return value instanceof Date ? value.toISOString() : null;
+}

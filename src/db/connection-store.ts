@@ -1,0 +1,99 @@
+import type { ConnectionEvent } from '../domain/connection-event.ts';
+import type { AccountState, ConnectionSnapshot, ConnectionState, EventOutcome } from '../../workflows/lifecycle.ts';
+import { textWithoutNul, toJsonb } from './jsonb.ts';
+import { inTransaction, type Pool } from './pool.ts';
+
+export interface ConnectionEventRecord {
+  connection: ConnectionSnapshot;
+  event: ConnectionEvent;
+  outcome: EventOutcome;
+  accounts: AccountState[];
+}
+
+/**
+ * One event's worth of state in one transaction. Idempotent: the timeline is keyed by event id, and
+ * the connection row only moves forward in revision, so a retried or replayed activity is harmless.
+ */
+export async function saveConnectionEvent(pool: Pool, record: ConnectionEventRecord): Promise<void> {
+  const { connection: c, event, outcome, accounts } = record;
+  await inTransaction(pool, async (client) => {
+    await client.query(
+      `INSERT INTO connections (provider, connection_id, user_id, brokerage_id, state, state_since,
+                                last_transition_at, last_event_at, revision)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (provider, connection_id) DO UPDATE SET
+         user_id = EXCLUDED.user_id, brokerage_id = EXCLUDED.brokerage_id, state = EXCLUDED.state,
+         state_since = EXCLUDED.state_since, last_transition_at = EXCLUDED.last_transition_at,
+         last_event_at = EXCLUDED.last_event_at, revision = EXCLUDED.revision, updated_at = now()
+       WHERE connections.revision <= EXCLUDED.revision`,
+      [c.provider, c.connectionId, c.userId, c.brokerageId, c.status, c.statusSince, c.lastTransitionAt, c.lastEventAt, c.revision],
+    );
+    await client.query(
+      `INSERT INTO connection_events (provider, event_id, connection_id, event_type, occurred_at, outcome, account_id, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, event_id) DO NOTHING`,
+      [c.provider, textWithoutNul(event.eventId), c.connectionId, event.type, event.occurredAt, outcome, event.accountId ?? null, toJsonb(event.detail)],
+    );
+    for (const account of accounts) {
+      if (account.removed) {
+        await client.query(`DELETE FROM accounts WHERE provider = $1 AND account_id = $2`, [c.provider, account.accountId]);
+      } else {
+        await client.query(
+          `INSERT INTO accounts (provider, account_id, connection_id, changed_at, last_activity_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (provider, account_id) DO UPDATE SET connection_id = EXCLUDED.connection_id,
+             changed_at = EXCLUDED.changed_at, last_activity_at = EXCLUDED.last_activity_at, updated_at = now()`,
+          [c.provider, account.accountId, c.connectionId, account.changedAt, account.lastActivityAt],
+        );
+      }
+    }
+  });
+}
+
+/** Microseconds matter for ordering, and a JS Date would drop them: Postgres formats the instant. */
+const instant = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${column}`;
+
+interface ConnectionRow {
+  user_id: string | null;
+  brokerage_id: string | null;
+  state: ConnectionState['status'];
+  state_since: string | null;
+  last_transition_at: string | null;
+  last_event_at: string | null;
+  revision: number;
+}
+
+/** The stored connection as lifecycle state, for a run that starts after an earlier one closed. */
+export async function loadConnectionState(pool: Pool, provider: string, connectionId: string): Promise<ConnectionState | null> {
+  const { rows } = await pool.query<ConnectionRow>(
+    `SELECT user_id, brokerage_id, state, ${instant('state_since')}, ${instant('last_transition_at')},
+            ${instant('last_event_at')}, revision
+     FROM connections WHERE provider = $1 AND connection_id = $2`,
+    [provider, connectionId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const accounts = await pool.query<{ account_id: string; changed_at: string | null; last_activity_at: string }>(
+    `SELECT account_id, ${instant('changed_at')}, ${instant('last_activity_at')}
+     FROM accounts WHERE provider = $1 AND connection_id = $2`,
+    [provider, connectionId],
+  );
+  return {
+    provider,
+    connectionId,
+    userId: row.user_id,
+    brokerageId: row.brokerage_id,
+    status: row.state,
+    statusSince: row.state_since,
+    lastTransitionAt: row.last_transition_at,
+    lastEventAt: row.last_event_at,
+    revision: row.revision,
+    accounts: Object.fromEntries(
+      accounts.rows.map((a) => [
+        a.account_id,
+        { accountId: a.account_id, removed: false, changedAt: a.changed_at, lastActivityAt: a.last_activity_at },
+      ]),
+    ),
+    recent: [],
+    seenEventIds: [],
+  };
+}

@@ -1,0 +1,105 @@
+import type { ConnectionEvent } from '../domain/connection-event.ts';
+import type { DeliveryItem } from '../providers/adapter.ts';
+import { workflowIdFor } from '../temporal/workflow-ids.ts';
+import { textWithoutNul, toJsonb } from './jsonb.ts';
+import { inTransaction, type Pool, type PoolClient } from './pool.ts';
+
+/** A journaled event still to be signalled to its workflow. */
+export interface PendingDispatch {
+  journalId: string;
+  workflowId: string;
+  event: ConnectionEvent;
+}
+
+export interface JournalResult {
+  fresh: PendingDispatch[];
+  duplicates: number;
+  ignored: number;
+  deadLettered: number;
+}
+
+/**
+ * Records a whole delivery in one transaction; only after it commits may the provider be told 200.
+ * A redelivered event hits the (provider, event_id) key and is counted as a duplicate.
+ */
+export async function journalDelivery(
+  pool: Pool,
+  provider: string,
+  items: readonly DeliveryItem[],
+  requestId: string,
+): Promise<JournalResult> {
+  return inTransaction(pool, async (client) => {
+    const result: JournalResult = { fresh: [], duplicates: 0, ignored: 0, deadLettered: 0 };
+    for (const item of items) {
+      if (item.kind === 'malformed') {
+        await insertDeadLetter(client, provider, item.reason, item.body, requestId);
+        result.deadLettered += 1;
+      } else if (item.kind === 'ignored') {
+        const inserted = await client.query(
+          `INSERT INTO webhook_journal (provider, event_id, event_type, status, body, request_id)
+           VALUES ($1, $2, $3, 'ignored', $4, $5) ON CONFLICT (provider, event_id) DO NOTHING`,
+          [provider, textWithoutNul(item.eventId), textWithoutNul(item.eventType), toJsonb(item.body), requestId],
+        );
+        if (inserted.rowCount === 0) result.duplicates += 1;
+        else result.ignored += 1;
+      } else {
+        const workflowId = workflowIdFor(item.event);
+        const inserted = await client.query<{ id: string }>(
+          `INSERT INTO webhook_journal (provider, event_id, event_type, status, workflow_id, event, request_id)
+           VALUES ($1, $2, $3, 'pending', $4, $5, $6) ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`,
+          [provider, textWithoutNul(item.event.eventId), item.event.type, textWithoutNul(workflowId), toJsonb(item.event), requestId],
+        );
+        const row = inserted.rows[0];
+        if (row) result.fresh.push({ journalId: row.id, workflowId, event: item.event });
+        else result.duplicates += 1;
+      }
+    }
+    return result;
+  });
+}
+
+export async function insertDeadLetter(
+  client: Pool | PoolClient,
+  provider: string,
+  reason: string,
+  body: unknown,
+  requestId: string,
+): Promise<void> {
+  await client.query(`INSERT INTO dead_letters (provider, reason, body, request_id) VALUES ($1, $2, $3, $4)`, [
+    provider,
+    textWithoutNul(reason),
+    toJsonb(body),
+    requestId,
+  ]);
+}
+
+export async function markDispatched(client: Pool | PoolClient, journalId: string): Promise<void> {
+  await client.query(
+    `UPDATE webhook_journal SET status = 'dispatched', dispatched_at = now(), dispatch_attempts = dispatch_attempts + 1,
+            last_error = NULL
+     WHERE id = $1 AND status = 'pending'`,
+    [journalId],
+  );
+}
+
+/** Backs off exponentially (1 s doubling, capped at 5 min) so a long Temporal outage is not hammered. */
+export async function markDispatchFailed(client: Pool | PoolClient, journalId: string, error: string): Promise<void> {
+  await client.query(
+    `UPDATE webhook_journal SET dispatch_attempts = dispatch_attempts + 1, last_error = $2,
+            next_dispatch_at = now() + least(interval '5 minutes', interval '1 second' * power(2, least(dispatch_attempts, 20)))
+     WHERE id = $1 AND status = 'pending'`,
+    [journalId, error.slice(0, 2000)],
+  );
+}
+
+/** Rows the immediate dispatch did not get through, locked so concurrent sweepers split the work. */
+export async function lockUndispatched(client: PoolClient, olderThanMs: number, limit: number): Promise<PendingDispatch[]> {
+  const { rows } = await client.query<{ id: string; workflow_id: string; event: ConnectionEvent }>(
+    `SELECT id, workflow_id, event FROM webhook_journal
+     WHERE status = 'pending' AND next_dispatch_at <= now()
+       AND received_at <= now() - make_interval(secs => $1::double precision / 1000)
+     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [olderThanMs, limit],
+  );
+  return rows.map((row) => ({ journalId: row.id, workflowId: row.workflow_id, event: row.event }));
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** What a provider told us about a connection, in words no provider owns. */
+export const connectionEventTypes = [
+  'user.registered',
+  'connection.attempted',
+  'connection.failed',
+  'connection.added',
+  'connection.broken',
+  'connection.fixed',
+  'connection.updated',
+  'connection.deleted',
+  'account.added',
+  'account.removed',
+  'account.transactions_initial',
+  'account.transactions_updated',
+  'account.trades_placed',
+] as const;
+
+export const connectionEventTypeSchema = z.enum(connectionEventTypes);
+
+const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const connectionEventSchema = z.object({
+  provider: z.string().min(1).max(32),
+  eventId: z.string().min(1).max(512),
+  type: connectionEventTypeSchema,
+  /** Canonical UTC instant (see instant.ts), so string order is time order. */
+  occurredAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+  userId: z.string().min(1).max(256),
+  connectionId: z.string().min(1).max(256).optional(),
+  accountId: z.string().min(1).max(256).optional(),
+  brokerageId: z.string().min(1).max(256).optional(),
+  /** Provider facts worth keeping (result codes, client ids); never credentials. */
+  detail: z.record(z.string(), detailValue),
+});
+
+export type ConnectionEventType = z.infer<typeof connectionEventTypeSchema>;
+export type ConnectionEvent = z.infer<typeof connectionEventSchema>;

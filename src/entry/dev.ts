@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Runtime, NativeConnection } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadConfig, receiverConfigSchema } from '../config/config.ts';
+import { migrate } from '../db/migrate.ts';
+import { createPool } from '../db/pool.ts';
+import { loadOrCreateDevSecrets } from '../embedded/dev-secrets.ts';
+import { startEmbeddedPostgres } from '../embedded/postgres.ts';
+import { startTemporalDevServer } from '../embedded/temporal-dev-server.ts';
+import { createLogger } from '../logger.ts';
+import { startReceiver } from '../receiver.ts';
+import { createTemporalClient } from '../temporal/client.ts';
+import { customSearchAttributes } from '../temporal/search-attributes.ts';
+import { createWorker } from '../worker.ts';
+import { runMain } from './run-main.ts';
+
+/**
+ * `npm start`: everything in one process. Without DATABASE_URL it runs an embedded Postgres,
+ * without TEMPORAL_ADDRESS the pinned Temporal dev server with its Web UI; data stays in .data/.
+ */
+runMain(async () => {
+  const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  let uiUrl: string | undefined;
+
+  if (!process.env.DATABASE_URL) {
+    const postgres = await startEmbeddedPostgres(join(dataDir, 'pglite'), Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54329));
+    process.env.DATABASE_URL = postgres.databaseUrl;
+    stops.push(() => postgres.stop());
+  }
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const port = Number(process.env.EMBEDDED_TEMPORAL_PORT ?? 7233);
+    if (process.env.TEMPORAL_CLI_PATH) {
+      const server = await startTemporalDevServer({
+        executable: process.env.TEMPORAL_CLI_PATH,
+        port,
+        uiPort: port + 1000,
+        dbFilename: join(dataDir, 'temporal.db'),
+      });
+      process.env.TEMPORAL_ADDRESS = server.address;
+      uiUrl = server.uiUrl;
+      stops.push(() => server.stop());
+    } else {
+      // No Go toolchain to build the pinned CLI: the SDK downloads its own copy (needs internet).
+      const env = await TestWorkflowEnvironment.createLocal({
+        server: { ip: '127.0.0.1', port, ui: true, uiPort: port + 1000, dbFilename: join(dataDir, 'temporal.db'), searchAttributes: customSearchAttributes },
+      });
+      process.env.TEMPORAL_ADDRESS = `127.0.0.1:${port}`;
+      uiUrl = `http://127.0.0.1:${port + 1000}`;
+      stops.push(() => env.teardown());
+    }
+  }
+  const secretsFile = join(dataDir, 'dev-secrets.json');
+  const secrets = loadOrCreateDevSecrets(secretsFile);
+  process.env.SNAPTRADE_WEBHOOK_SECRET ??= secrets.SNAPTRADE_WEBHOOK_SECRET;
+  process.env.API_TOKEN ??= secrets.API_TOKEN;
+  process.env.PORT ??= '3000';
+  process.env.TEMPORAL_NAMESPACE ??= 'default';
+  process.env.TEMPORAL_TASK_QUEUE ??= 'connection-lifecycle';
+
+  const config = loadConfig(receiverConfigSchema);
+  const logger = createLogger(config.LOG_LEVEL);
+  // This process owns SIGINT/SIGTERM: it drains the receiver before the worker.
+  Runtime.install({ shutdownSignals: [] });
+  const pool = createPool(config.DATABASE_URL);
+  await migrate(config.DATABASE_URL);
+
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, pool });
+  const workerRun = worker.run();
+  const { client, connection } = createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const receiver = await startReceiver({ config, pool, client, logger });
+
+  process.stdout.write(
+    [
+      '',
+      `  receiver     ${receiver.url}   (POST /webhooks/snaptrade, GET /connections/snaptrade/:id)`,
+      `  temporal UI  ${uiUrl ?? `(external server at ${config.TEMPORAL_ADDRESS})`}`,
+      `  secrets      ${process.env.API_TOKEN === secrets.API_TOKEN ? secretsFile : 'from the environment'}`,
+      '',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await receiver.close();
+    worker.shutdown();
+    await workerRun;
+    await connection.close();
+    await nativeConnection.close();
+    await pool.end();
+    for (const stop of stops.reverse()) await stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+});

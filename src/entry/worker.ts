@@ -1,0 +1,29 @@
+import { NativeConnection } from '@temporalio/worker';
+import { Connection } from '@temporalio/client';
+import { loadConfig, workerConfigSchema } from '../config/config.ts';
+import { createPool } from '../db/pool.ts';
+import { migrate } from '../db/migrate.ts';
+import { createLogger } from '../logger.ts';
+import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
+import { createWorker } from '../worker.ts';
+import { runMain } from './run-main.ts';
+
+/** Production worker process: runs until SIGINT/SIGTERM, then finishes its in-flight tasks. */
+runMain(async () => {
+  const config = loadConfig(workerConfigSchema);
+  const logger = createLogger(config.LOG_LEVEL);
+  const pool = createPool(config.DATABASE_URL);
+  await migrate(config.DATABASE_URL);
+
+  const admin = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await ensureSearchAttributes(admin, config.TEMPORAL_NAMESPACE);
+  await admin.close();
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, pool });
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  await worker.run();
+  await connection.close();
+  await pool.end();
+  logger.info('worker stopped');
+});

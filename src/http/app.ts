@@ -1,0 +1,49 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import type { Pool } from '../db/pool.ts';
+import type { Logger } from '../logger.ts';
+import type { ProviderAdapter } from '../providers/adapter.ts';
+import type { Dispatcher } from '../temporal/dispatcher.ts';
+import { healthRoutes } from './health-routes.ts';
+import { sendProblem } from './problem.ts';
+import { readRoutes } from './read-routes.ts';
+import { requestId } from './request-id.ts';
+import { webhookRoute } from './webhook-route.ts';
+
+export interface AppDeps {
+  pool: Pool;
+  adapters: readonly ProviderAdapter[];
+  dispatcher: Pick<Dispatcher, 'dispatchNow'>;
+  apiToken: string;
+  logger: Logger;
+  temporalReachable: () => Promise<void>;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestId);
+  app.use(healthRoutes({ pool: deps.pool, temporalReachable: deps.temporalReachable }));
+  for (const adapter of deps.adapters) app.use(webhookRoute(adapter, deps));
+  app.use(readRoutes(deps.pool, deps.apiToken));
+
+  app.use((_req: Request, res: Response) => sendProblem(res, 404, 'Not found'));
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // body-parser marks what the client got wrong (oversize, bad encoding) with a 4xx status.
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const title = status === 413 ? 'Payload too large' : 'Bad request';
+      const detail = status === 413 ? 'Webhook bodies are limited to 1 MiB.' : (error as Error).message;
+      sendProblem(res, status, title, detail, { requestId: req.requestId });
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      res.setHeader('retry-after', '30');
+      sendProblem(res, 503, 'Database unavailable', undefined, { requestId: req.requestId });
+      return;
+    }
+    deps.logger.error({ requestId: req.requestId, err: error instanceof Error ? error.message : String(error) }, 'unhandled error');
+    sendProblem(res, 500, 'Internal error', undefined, { requestId: req.requestId });
+  });
+  return app;
+}

@@ -1,0 +1,83 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { insertDeadLetter, journalDelivery } from '../db/journal.ts';
+import type { Pool } from '../db/pool.ts';
+import type { Logger } from '../logger.ts';
+import type { AdapterVerdict, ProviderAdapter } from '../providers/adapter.ts';
+import { redactText } from '../providers/redact.ts';
+import type { Dispatcher } from '../temporal/dispatcher.ts';
+import { sendProblem } from './problem.ts';
+
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+export interface WebhookRouteDeps {
+  pool: Pool;
+  dispatcher: Pick<Dispatcher, 'dispatchNow'>;
+  logger: Logger;
+}
+
+/**
+ * POST /webhooks/<provider>: verify → journal → acknowledge → dispatch. The ack waits only for the
+ * journal commit; Temporal is reached after the answer, so its latency or absence never costs a
+ * provider retry.
+ */
+export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): Router {
+  const router = express.Router();
+  router.post(
+    `/webhooks/${adapter.provider}`,
+    express.raw({ type: () => true, limit: MAX_WEBHOOK_BYTES }),
+    async (req: Request, res: Response) => {
+      const log = deps.logger.child({ requestId: req.requestId, provider: adapter.provider });
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const verdict = judge(adapter, { rawBody, headers: req.headers, remoteAddress: req.socket.remoteAddress });
+
+      try {
+        if (verdict.kind === 'rejected') {
+          if (verdict.deadLetter) await insertDeadLetter(deps.pool, adapter.provider, verdict.detail, verdict.deadLetter.body, req.requestId);
+          log.info({ status: verdict.status, reason: verdict.title, deadLettered: Boolean(verdict.deadLetter) }, 'webhook rejected');
+          sendProblem(res, verdict.status, verdict.title, verdict.detail, { requestId: req.requestId });
+          return;
+        }
+
+        const journaled = await journalDelivery(deps.pool, adapter.provider, verdict.items, req.requestId);
+        const events = journaled.fresh.length;
+        log.info({ events, duplicates: journaled.duplicates, ignored: journaled.ignored, deadLettered: journaled.deadLettered }, 'webhook journaled');
+        if (events === 0 && journaled.ignored === 0 && journaled.duplicates > 0) {
+          res.status(200).json({ received: true, duplicate: true });
+        } else if (events === 0 && journaled.ignored > 0) {
+          res.status(202).json({ received: true, ignored: true });
+        } else {
+          res.status(200).json({ received: true, events, duplicates: journaled.duplicates, deadLettered: journaled.deadLettered });
+        }
+        if (events > 0) void deps.dispatcher.dispatchNow(journaled.fresh);
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) {
+          log.error({ err: (error as Error).message }, 'journal unavailable; asking the provider to retry');
+          res.setHeader('retry-after', '30');
+          sendProblem(res, 503, 'Journal unavailable', 'The webhook was not recorded; retry later.', { requestId: req.requestId });
+          return;
+        }
+        throw error;
+      }
+    },
+  );
+  return router;
+}
+
+/**
+ * Adapters are pure, so anything they throw comes from the input (JSON nested past the stack's
+ * depth, say): it is the client's problem, answered 400, and kept scrubbed for inspection.
+ */
+function judge(adapter: ProviderAdapter, webhook: Parameters<ProviderAdapter['receive']>[0]): AdapterVerdict {
+  try {
+    return adapter.receive(webhook);
+  } catch (error) {
+    return {
+      kind: 'rejected',
+      status: 400,
+      title: 'Webhook could not be processed',
+      detail: error instanceof Error ? error.message.slice(0, 200) : 'unprocessable input',
+      deadLetter: { body: redactText(webhook.rawBody.toString('utf8'), adapter.secrets) },
+    };
+  }
+}

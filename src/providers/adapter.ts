@@ -1,0 +1,28 @@
+import type { ConnectionEvent } from '../domain/connection-event.ts';
+
+/** What the HTTP layer hands an adapter: the exact bytes, so signatures are checked over what was sent. */
+export interface InboundWebhook {
+  rawBody: Buffer;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  remoteAddress: string | undefined;
+}
+
+/** One item of a delivery; a package (Upvest) holds many, SnapTrade one. */
+export type DeliveryItem =
+  | { kind: 'event'; event: ConnectionEvent }
+  /** Authentic but of a type we do not orchestrate (providers add types): journaled, acknowledged. */
+  | { kind: 'ignored'; eventId: string; eventType: string; body: unknown }
+  /** Authentic but not what the provider documents: dead-lettered for inspection and replay. */
+  | { kind: 'malformed'; reason: string; body: unknown };
+
+export type AdapterVerdict =
+  | { kind: 'accepted'; items: DeliveryItem[] }
+  | { kind: 'rejected'; status: 400 | 401 | 403; title: string; detail: string; deadLetter?: { body: unknown } };
+
+/** verify → parse with zod → normalize. Everything downstream sees only ConnectionEvent. */
+export interface ProviderAdapter {
+  readonly provider: string;
+  /** Secrets this adapter knows of, so anything stored or logged can be scrubbed of them. */
+  readonly secrets: readonly string[];
+  receive(webhook: InboundWebhook): AdapterVerdict;
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { ConnectionEvent, ConnectionEventType } from '../../domain/connection-event.ts';
+import { toCanonicalInstant } from '../../domain/instant.ts';
+import type { AdapterVerdict, InboundWebhook, ProviderAdapter } from '../adapter.ts';
+import { stripSecretFields } from '../redact.ts';
+import { snapTradeEventSchema, snapTradeEventTypes, type SnapTradeEvent, type SnapTradeEventType } from './schemas.ts';
+import { verifySnapTradeAuthenticity } from './verify.ts';
+
+export interface SnapTradeAdapterConfig {
+  /** Accepted values of the body's `webhookSecret`; several during a rotation. */
+  webhookSecrets: readonly string[];
+  /** Enables the newer `Signature` header scheme. */
+  consumerKey?: string | undefined;
+}
+
+const SECRET_FIELDS: ReadonlySet<string> = new Set(['webhookSecret']);
+
+const neutralTypes: Record<SnapTradeEventType, ConnectionEventType> = {
+  USER_REGISTERED: 'user.registered',
+  CONNECTION_ATTEMPTED: 'connection.attempted',
+  CONNECTION_FAILED: 'connection.failed',
+  CONNECTION_ADDED: 'connection.added',
+  CONNECTION_DELETED: 'connection.deleted',
+  CONNECTION_BROKEN: 'connection.broken',
+  CONNECTION_FIXED: 'connection.fixed',
+  CONNECTION_UPDATED: 'connection.updated',
+  NEW_ACCOUNT_AVAILABLE: 'account.added',
+  ACCOUNT_TRANSACTIONS_INITIAL_UPDATE: 'account.transactions_initial',
+  ACCOUNT_TRANSACTIONS_UPDATED: 'account.transactions_updated',
+  ACCOUNT_REMOVED: 'account.removed',
+  TRADES_PLACED: 'account.trades_placed',
+};
+
+export function createSnapTradeAdapter(config: SnapTradeAdapterConfig): ProviderAdapter {
+  const secrets = [...config.webhookSecrets, ...(config.consumerKey ? [config.consumerKey] : [])];
+
+  function receive(webhook: InboundWebhook): AdapterVerdict {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(webhook.rawBody.toString('utf8'));
+    } catch {
+      return {
+        kind: 'rejected',
+        status: 400,
+        title: 'Body is not JSON',
+        detail: 'SnapTrade webhooks are JSON objects.',
+        deadLetter: { body: stripSecretFields(webhook.rawBody.toString('utf8'), SECRET_FIELDS, secrets) },
+      };
+    }
+
+    if (!verifySnapTradeAuthenticity(webhook, parsed, config)) {
+      return {
+        kind: 'rejected',
+        status: 401,
+        title: 'Webhook not authenticated',
+        detail: 'Neither the body webhookSecret nor the Signature header matches a configured secret.',
+      };
+    }
+
+    const body = stripSecretFields(parsed, SECRET_FIELDS, secrets);
+    const eventType = (body as { eventType?: unknown } | null)?.eventType;
+    if (typeof eventType === 'string' && eventType.length <= 64 && !snapTradeEventTypes.has(eventType)) {
+      return { kind: 'accepted', items: [{ kind: 'ignored', eventId: ignoredEventId(eventType, body), eventType, body }] };
+    }
+
+    const result = snapTradeEventSchema.safeParse(body);
+    if (!result.success) {
+      return malformed(body, result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    }
+    const occurredAt = toCanonicalInstant(result.data.eventTimestamp);
+    if (!occurredAt) return malformed(body, 'eventTimestamp: not an ISO 8601 instant with an offset');
+    return { kind: 'accepted', items: [{ kind: 'event', event: normalize(result.data, occurredAt) }] };
+  }
+
+  return { provider: 'snaptrade', secrets, receive };
+}
+
+function malformed(body: unknown, detail: string): AdapterVerdict {
+  return { kind: 'rejected', status: 400, title: 'Webhook does not match its documented schema', detail, deadLetter: { body } };
+}
+
+/**
+ * SnapTrade's reference reuses one webhookId for two event types (CONNECTION_UPDATED and
+ * CONNECTION_FAILED), so the id alone would swallow a real event as a duplicate; a redelivery
+ * keeps both its id and its type.
+ */
+function eventIdOf(eventType: string, webhookId: string): string {
+  return `${eventType}:${webhookId}`;
+}
+
+function ignoredEventId(eventType: string, body: unknown): string {
+  const webhookId = (body as { webhookId?: unknown }).webhookId;
+  if (typeof webhookId === 'string' && webhookId.length > 0 && webhookId.length <= 256) return eventIdOf(eventType, webhookId);
+  return `${eventType}:sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
+}
+
+function normalize(event: SnapTradeEvent, occurredAt: string): ConnectionEvent {
+  const detail: ConnectionEvent['detail'] = { providerEventType: event.eventType, clientId: event.clientId };
+  if (event.eventType === 'CONNECTION_ATTEMPTED') detail.result = event.connectionAttemptedResult;
+  return {
+    provider: 'snaptrade',
+    eventId: eventIdOf(event.eventType, event.webhookId),
+    type: neutralTypes[event.eventType],
+    occurredAt,
+    userId: event.userId,
+    ...('brokerageAuthorizationId' in event ? { connectionId: event.brokerageAuthorizationId } : {}),
+    ...('accountId' in event ? { accountId: event.accountId } : {}),
+    ...('brokerageId' in event ? { brokerageId: event.brokerageId } : {}),
+    detail,
+  };
+}

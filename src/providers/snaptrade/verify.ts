@@ -1,0 +1,30 @@
+import type { InboundWebhook } from '../adapter.ts';
+import { constantTimeEqual, hmacSha256 } from '../constant-time.ts';
+import { pythonCompactSortedJson } from '../python-json.ts';
+import type { SnapTradeAdapterConfig } from './adapter.ts';
+
+/**
+ * SnapTrade has two schemes in the field: the body's `webhookSecret` (documented, still sent) and a
+ * newer `Signature` header, base64 HMAC-SHA256 under the consumer key. Their reference signs the
+ * JSON re-serialized with sorted keys; the raw bytes are accepted too, since that is what a
+ * signer that does not re-serialize would sign. Either scheme authenticates.
+ */
+export function verifySnapTradeAuthenticity(webhook: InboundWebhook, parsed: unknown, config: SnapTradeAdapterConfig): boolean {
+  return bodySecretMatches(parsed, config.webhookSecrets) || signatureMatches(webhook, parsed, config.consumerKey);
+}
+
+function bodySecretMatches(parsed: unknown, secrets: readonly string[]): boolean {
+  const presented = (parsed as { webhookSecret?: unknown } | null)?.webhookSecret;
+  if (typeof presented !== 'string' || presented.length === 0) return false;
+  // Every candidate is compared, so the time taken does not say which one matched.
+  return secrets.map((secret) => constantTimeEqual(secret, presented)).includes(true);
+}
+
+function signatureMatches(webhook: InboundWebhook, parsed: unknown, consumerKey: string | undefined): boolean {
+  const header = webhook.headers['signature'];
+  if (!consumerKey || typeof header !== 'string' || header.length === 0) return false;
+  const presented = Buffer.from(header.trim(), 'base64');
+  const overRaw = hmacSha256(consumerKey, webhook.rawBody);
+  const overSorted = hmacSha256(consumerKey, pythonCompactSortedJson(parsed));
+  return [constantTimeEqual(overRaw, presented), constantTimeEqual(overSorted, presented)].includes(true);
+}

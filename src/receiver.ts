@@ -1,0 +1,66 @@
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { Config } from './config/config.ts';
+import type { Pool } from './db/pool.ts';
+import { createApp } from './http/app.ts';
+import type { Logger } from './logger.ts';
+import { createSnapTradeAdapter } from './providers/snaptrade/adapter.ts';
+import { createDispatcher, type Dispatcher } from './temporal/dispatcher.ts';
+
+export interface ReceiverDeps {
+  config: Config;
+  pool: Pool;
+  client: Client;
+  logger: Logger;
+}
+
+export interface Receiver {
+  server: Server;
+  url: string;
+  dispatcher: Dispatcher;
+  close(): Promise<void>;
+}
+
+/** The HTTP receiver with its dispatcher and sweeper, listening on config.PORT (0: any free port). */
+export async function startReceiver({ config, pool, client, logger }: ReceiverDeps): Promise<Receiver> {
+  const dispatcher = createDispatcher({
+    client,
+    pool,
+    logger,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowEventsPerRun: config.WORKFLOW_EVENTS_PER_RUN,
+    sweepIntervalMs: config.SWEEP_INTERVAL,
+    sweepGraceMs: config.SWEEP_GRACE,
+  });
+  const adapters = [
+    createSnapTradeAdapter({ webhookSecrets: config.SNAPTRADE_WEBHOOK_SECRET, consumerKey: config.SNAPTRADE_CONSUMER_KEY }),
+  ];
+  const app = createApp({
+    pool,
+    adapters,
+    dispatcher,
+    logger,
+    apiToken: config.API_TOKEN,
+    temporalReachable: async () => {
+      await client.connection.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
+    },
+  });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.PORT, '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  dispatcher.start();
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    dispatcher,
+    async close() {
+      // Stop taking requests, let in-flight ones finish, then stop the sweeper.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dispatcher.stop();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { receiverConfigSchema, loadConfig, type Config } from '../../src/config/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startReceiver, type Receiver } from '../../src/receiver.ts';
+import { createWorker } from '../../src/worker.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { TEST_SECRET } from './snaptrade.ts';
+
+export const API_TOKEN = 'test-api-token-0123456789abcdef';
+
+export interface StackOptions {
+  env?: Record<string, string>;
+  /** Leave the worker out (a test runs its own, or none). */
+  withoutWorker?: boolean;
+  /** A Temporal address other than the test server's (an outage test). */
+  temporalAddress?: string;
+}
+
+export interface Stack {
+  config: Config;
+  db: TestDatabase;
+  receiver: Receiver;
+  client: Client;
+  worker: Worker | undefined;
+  logs: string[];
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string }>;
+  get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export function testConfig(env: Record<string, string> = {}, temporalAddress?: string, databaseUrl = 'postgres://unused'): Config {
+  return loadConfig(receiverConfigSchema, {
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress ?? process.env.TEMPORAL_ADDRESS!,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    SNAPTRADE_WEBHOOK_SECRET: TEST_SECRET,
+    API_TOKEN,
+    LOG_LEVEL: 'debug',
+    SWEEP_INTERVAL: '200ms',
+    SWEEP_GRACE: '500ms',
+    ...env,
+  });
+}
+
+/** Receiver, worker, a fresh database and the run's Temporal dev server: the product as deployed. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const db = await createTestDatabase();
+  const config = testConfig(options.env, options.temporalAddress, db.url);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = createLogger(config.LOG_LEVEL, sink);
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  if (!options.withoutWorker) {
+    nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    worker = await startTestWorker(nativeConnection, config.TEMPORAL_TASK_QUEUE, db);
+    workerRun = worker.run();
+  }
+  const receiver = await startReceiver({ config, pool: db.pool, client, logger });
+
+  return {
+    config,
+    db,
+    receiver,
+    client,
+    worker,
+    logs,
+    async post(path, body, headers = {}) {
+      const payload = typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body);
+      const res = await fetch(`${receiver.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: payload,
+      });
+      const text = await res.text();
+      return { status: res.status, body: safeJson(text), text };
+    },
+    async get(path, headers = { authorization: `Bearer ${API_TOKEN}` }) {
+      const res = await fetch(`${receiver.url}${path}`, { headers });
+      return { status: res.status, body: safeJson(await res.text()) };
+    },
+    async stop() {
+      await receiver.close();
+      worker?.shutdown();
+      await workerRun;
+      await nativeConnection?.close();
+      await connection.close();
+      await db.drop();
+    },
+  };
+}
+
+export async function startTestWorker(connection: NativeConnection, taskQueue: string, db: TestDatabase): Promise<Worker> {
+  return createWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    pool: db.pool,
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

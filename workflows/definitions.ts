@@ -1,0 +1,11 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ConnectionEvent } from '../src/domain/connection-event.ts';
+import type { ConnectionView } from './connection-view.ts';
+import type { UserState } from './user-lifecycle.ts';
+
+/** Names shared by the workflows and the clients that signal and query them. */
+export const connectionEventSignal = defineSignal<[ConnectionEvent]>('connectionEvent');
+export const connectionStateQuery = defineQuery<ConnectionView>('state');
+export const userStateQuery = defineQuery<UserView>('state');
+
+export type UserView = Omit<UserState, 'seenEventIds'>;

@@ -1,0 +1,2 @@
+export { connectionWorkflow } from './connection-workflow.ts';
+export { userWorkflow } from './user-workflow.ts';
