@@ -124,7 +124,14 @@ export function applyEvent(state: ConnectionState, event: ConnectionEvent): Tran
     next = { ...next, status: 'active', statusSince: event.occurredAt };
   }
 
-  if (outcome !== 'after_deletion' && event.accountId) {
+  if (next.status === 'deleted' && outcome === 'applied') {
+    // A deleted connection has no accounts left; late account events cannot add any back.
+    for (const account of Object.values(next.accounts).filter((a) => !a.removed)) {
+      const removed = { ...account, removed: true };
+      next = { ...next, accounts: { ...next.accounts, [account.accountId]: removed } };
+      effects.push({ type: 'saveAccount', account: removed });
+    }
+  } else if (outcome !== 'after_deletion' && event.accountId) {
     const account = applyAccountEvent(next.accounts[event.accountId], event, event.accountId);
     if (account) {
       next = { ...next, accounts: { ...next.accounts, [account.accountId]: account } };
@@ -148,8 +155,12 @@ export function applyEvents(state: ConnectionState, events: readonly ConnectionE
 }
 
 function decideOutcome(state: ConnectionState, event: ConnectionEvent): EventOutcome {
-  if (state.status === 'deleted') return 'after_deletion';
   const target = transitions[event.type];
+  if (state.status === 'deleted') {
+    // A second deletion only matters if it dates the deletion earlier: deleted since the first.
+    const earlier = target === 'deleted' && state.lastTransitionAt !== null && event.occurredAt < state.lastTransitionAt;
+    return earlier ? 'applied' : 'after_deletion';
+  }
   if (!target) return 'recorded';
   if (target === 'deleted') return 'applied';
   if (state.lastTransitionAt !== null && event.occurredAt < state.lastTransitionAt) return 'stale';
