@@ -15,9 +15,12 @@ const sharedSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export const workerConfigSchema = sharedSchema;
+export const workerConfigSchema = sharedSchema.extend({
+  /** A workflow bundle built ahead of time (bundleWorkflowCode); the worker bundles at start otherwise. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+});
 
-export const receiverConfigSchema = sharedSchema.extend({
+export const receiverConfigSchema = workerConfigSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65_535),
   /** Comma-separated, so a new secret can be added before the old one is retired. */
   SNAPTRADE_WEBHOOK_SECRET: list,
