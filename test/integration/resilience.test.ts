@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { NativeConnection } from '@temporalio/worker';
+import { startTemporalDevServer } from '../../src/embedded/temporal-dev-server.ts';
+import { createPool } from '../../src/db/pool.ts';
+import { createApp } from '../../src/http/app.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createSnapTradeAdapter } from '../../src/providers/snaptrade/adapter.ts';
+import { API_TOKEN, startStack, startTestWorker, type Stack } from '../support/stack.ts';
+import { snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
+import { waitFor } from '../support/wait.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const timeline = async (stack: Stack, connectionId: string) =>
+  (await stack.db.pool.query(`SELECT count(*)::int AS n FROM connection_events WHERE connection_id = $1`, [connectionId])).rows[0].n as number;
+const state = async (stack: Stack, connectionId: string) =>
+  (await stack.db.pool.query(`SELECT state FROM connections WHERE connection_id = $1`, [connectionId])).rows[0]?.state as string | undefined;
+
+describe('what survives a crash or an outage', () => {
+  test('the worker killed mid-flight and restarted: the workflow ends in the right state', async () => {
+    const stack = await startStack({ withoutWorker: true });
+    const spawnWorker = (): ChildProcess =>
+      spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'entry', 'worker.ts')], {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: stack.config.DATABASE_URL,
+          TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+          TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE,
+          TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
+          WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE!,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: 'ignore',
+      });
+    let worker = spawnWorker();
+    try {
+      const id = 'conn-crash';
+      const minute = (m: number) => `2024-05-01T09:${String(m).padStart(2, '0')}:00+00:00`;
+      const payloads = [snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: id, eventTimestamp: minute(0) })];
+      for (let i = 1; i <= 20; i += 1) {
+        payloads.push(snapTradePayload('ACCOUNT_TRANSACTIONS_UPDATED', { brokerageAuthorizationId: id, accountId: `acct-${i % 3}`, eventTimestamp: minute(i) }));
+      }
+      payloads.push(snapTradePayload('CONNECTION_BROKEN', { brokerageAuthorizationId: id, eventTimestamp: minute(30) }));
+
+      for (const payload of payloads.slice(0, 11)) assert.equal((await stack.post('/webhooks/snaptrade', payload)).status, 200);
+      await waitFor(async () => (await timeline(stack, id)) > 0, 'the first worker to start applying', 60_000);
+      worker.kill('SIGKILL');
+      await new Promise((resolve) => worker.once('exit', resolve));
+      const appliedBeforeCrash = await timeline(stack, id);
+
+      for (const payload of payloads.slice(11)) assert.equal((await stack.post('/webhooks/snaptrade', payload)).status, 200);
+      assert.ok((await timeline(stack, id)) < payloads.length, 'nothing applies the rest while no worker runs');
+
+      worker = spawnWorker();
+      await waitFor(async () => (await timeline(stack, id)) === payloads.length, 'every event applied after the restart', 60_000);
+      assert.equal(await state(stack, id), 'broken');
+      assert.ok(appliedBeforeCrash < payloads.length);
+    } finally {
+      worker.kill('SIGKILL');
+      await stack.stop();
+    }
+  });
+
+  test('with Temporal down, webhooks are acknowledged from the journal and delivered once it is back', async () => {
+    const port = await freePort();
+    const stack = await startStack({ withoutWorker: true, temporalAddress: `127.0.0.1:${port}` });
+    let server: Awaited<ReturnType<typeof startTemporalDevServer>> | undefined;
+    let connection: NativeConnection | undefined;
+    try {
+      const id = 'conn-outage';
+      const res = await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: id }));
+      assert.equal(res.status, 200);
+      await waitFor(async () => {
+        const { rows } = await stack.db.pool.query(`SELECT status, last_error FROM webhook_journal`);
+        return rows[0]?.last_error && rows[0].status === 'pending';
+      }, 'a failed dispatch attempt recorded');
+
+      server = await startTemporalDevServer({ executable: process.env.TEMPORAL_CLI_PATH!, port });
+      connection = await NativeConnection.connect({ address: server.address });
+      const worker = await startTestWorker(connection, stack.config.TEMPORAL_TASK_QUEUE, stack.db);
+      await worker.runUntil(
+        waitFor(async () => (await state(stack, id)) === 'active', 'the sweeper to deliver after the outage', 60_000),
+      );
+      const { rows } = await stack.db.pool.query(`SELECT status, dispatch_attempts FROM webhook_journal`);
+      assert.equal(rows[0].status, 'dispatched');
+      assert.ok(rows[0].dispatch_attempts >= 2);
+    } finally {
+      await stack.stop();
+      await connection?.close();
+      await server?.stop();
+    }
+  });
+
+  test('with Postgres down, a webhook is answered 503 so the provider retries, and readyz says so', async () => {
+    const pool = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/none`);
+    const app = createApp({
+      pool,
+      adapters: [createSnapTradeAdapter({ webhookSecrets: [TEST_SECRET] })],
+      dispatcher: { dispatchNow: async () => assert.fail('nothing may be dispatched that was not journaled') },
+      apiToken: API_TOKEN,
+      logger: createLogger('silent'),
+      temporalReachable: async () => undefined,
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const res = await fetch(`${url}/webhooks/snaptrade`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(snapTradePayload('CONNECTION_ADDED')),
+      });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '30');
+      assert.equal(((await res.json()) as { status: number }).status, 503);
+      const ready = await fetch(`${url}/readyz`);
+      assert.equal(ready.status, 503);
+      const read = await fetch(`${url}/connections/snaptrade/x`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+      assert.equal(read.status, 503);
+    } finally {
+      server.close();
+      await pool.end();
+    }
+  });
+});
