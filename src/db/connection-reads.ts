@@ -1,3 +1,4 @@
+import { instant } from './instant-sql.ts';
 import type { Pool } from './pool.ts';
 
 export interface ConnectionRecord {
@@ -13,34 +14,34 @@ export interface ConnectionRecord {
 }
 
 const TIMELINE_LIMIT = 50;
+const summaryColumns = `provider, connection_id, user_id, brokerage_id, state, ${instant('state_since')}, ${instant('last_event_at')}`;
 
 /** The read model backends query: the connection, its current accounts and its latest events. */
 export async function readConnection(pool: Pool, provider: string, connectionId: string): Promise<ConnectionRecord | null> {
   const { rows } = await pool.query(
-    `SELECT provider, connection_id, user_id, brokerage_id, state, state_since, last_event_at
-     FROM connections WHERE provider = $1 AND connection_id = $2`,
+    `SELECT ${summaryColumns} FROM connections WHERE provider = $1 AND connection_id = $2`,
     [provider, connectionId],
   );
   const row = rows[0];
   if (!row) return null;
   const [accounts, events] = await Promise.all([
     pool.query(
-      `SELECT account_id, last_activity_at FROM accounts WHERE provider = $1 AND connection_id = $2 ORDER BY account_id`,
+      `SELECT account_id, ${instant('last_activity_at')} FROM accounts WHERE provider = $1 AND connection_id = $2 ORDER BY account_id`,
       [provider, connectionId],
     ),
     pool.query(
-      `SELECT event_id, event_type, occurred_at, outcome, account_id, detail FROM connection_events
-       WHERE provider = $1 AND connection_id = $2 ORDER BY occurred_at DESC, recorded_at DESC LIMIT $3`,
+      `SELECT event_id, event_type, ${instant('occurred_at')}, outcome, account_id, detail FROM connection_events
+       WHERE provider = $1 AND connection_id = $2 ORDER BY connection_events.occurred_at DESC, recorded_at DESC LIMIT $3`,
       [provider, connectionId, TIMELINE_LIMIT],
     ),
   ]);
   return {
     ...connectionSummary(row),
-    accounts: accounts.rows.map((a) => ({ accountId: a.account_id, lastActivityAt: iso(a.last_activity_at)! })),
+    accounts: accounts.rows.map((a) => ({ accountId: a.account_id, lastActivityAt: a.last_activity_at })),
     events: events.rows.map((e) => ({
       eventId: e.event_id,
       type: e.event_type,
-      occurredAt: iso(e.occurred_at)!,
+      occurredAt: e.occurred_at,
       outcome: e.outcome,
       accountId: e.account_id,
       detail: e.detail,
@@ -50,8 +51,7 @@ export async function readConnection(pool: Pool, provider: string, connectionId:
 
 export async function readUserConnections(pool: Pool, provider: string, userId: string) {
   const { rows } = await pool.query(
-    `SELECT provider, connection_id, user_id, brokerage_id, state, state_since, last_event_at
-     FROM connections WHERE provider = $1 AND user_id = $2 ORDER BY created_at`,
+    `SELECT ${summaryColumns} FROM connections WHERE provider = $1 AND user_id = $2 ORDER BY created_at`,
     [provider, userId],
   );
   return rows.map(connectionSummary);
@@ -64,11 +64,7 @@ function connectionSummary(row: Record<string, unknown>) {
     userId: row.user_id as string | null,
     brokerageId: row.brokerage_id as string | null,
     state: row.state as string,
-    stateSince: iso(row.state_since),
-    lastEventAt: iso(row.last_event_at),
+    stateSince: row.state_since as string | null,
+    lastEventAt: row.last_event_at as string | null,
   };
-}
-
-function iso(value: unknown): string | null {
-  return value instanceof Date ? value.toISOString() : null;
 }

@@ -1,5 +1,6 @@
 import type { ConnectionEvent } from '../domain/connection-event.ts';
 import type { AccountState, ConnectionSnapshot, ConnectionState, EventOutcome } from '../../workflows/lifecycle.ts';
+import { instant } from './instant-sql.ts';
 import { textWithoutNul, toJsonb } from './jsonb.ts';
 import { inTransaction, type Pool } from './pool.ts';
 
@@ -48,9 +49,6 @@ export async function saveConnectionEvent(pool: Pool, record: ConnectionEventRec
     }
   });
 }
-
-/** Microseconds matter for ordering, and a JS Date would drop them: Postgres formats the instant. */
-const instant = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${column}`;
 
 interface ConnectionRow {
   user_id: string | null;

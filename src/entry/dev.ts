@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Runtime, NativeConnection } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, receiverConfigSchema } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
@@ -11,6 +11,7 @@ import { startTemporalDevServer } from '../embedded/temporal-dev-server.ts';
 import { createLogger } from '../logger.ts';
 import { startReceiver } from '../receiver.ts';
 import { createTemporalClient } from '../temporal/client.ts';
+import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { customSearchAttributes } from '../temporal/search-attributes.ts';
 import { createWorker } from '../worker.ts';
 import { runMain } from './run-main.ts';
@@ -63,7 +64,7 @@ runMain(async () => {
   const config = loadConfig(receiverConfigSchema);
   const logger = createLogger(config.LOG_LEVEL);
   // This process owns SIGINT/SIGTERM: it drains the receiver before the worker.
-  Runtime.install({ shutdownSignals: [] });
+  installTemporalRuntime(config.LOG_LEVEL, true);
   const pool = createPool(config.DATABASE_URL);
   await migrate(config.DATABASE_URL);
 

@@ -4,6 +4,7 @@ import { loadConfig, workerConfigSchema } from '../config/config.ts';
 import { createPool } from '../db/pool.ts';
 import { migrate } from '../db/migrate.ts';
 import { createLogger } from '../logger.ts';
+import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { createWorker } from '../worker.ts';
 import { runMain } from './run-main.ts';
@@ -12,6 +13,7 @@ import { runMain } from './run-main.ts';
 runMain(async () => {
   const config = loadConfig(workerConfigSchema);
   const logger = createLogger(config.LOG_LEVEL);
+  installTemporalRuntime(config.LOG_LEVEL, false);
   const pool = createPool(config.DATABASE_URL);
   await migrate(config.DATABASE_URL);
 

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { receiverConfigSchema, loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startReceiver, type Receiver } from '../../src/receiver.ts';
+import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorker } from '../../src/worker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { TEST_SECRET } from './snaptrade.ts';
 
 // The SDK's own lifecycle chatter would bury the test report.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+installTemporalRuntime('info', false);
 
 export const API_TOKEN = 'test-api-token-0123456789abcdef';
 
