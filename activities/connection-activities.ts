@@ -1,6 +1,6 @@
-import { saveConnectionEvent, loadConnectionState, type ConnectionEventRecord } from '../src/db/connection-store.ts';
+import { loadConnectionState, saveConnectionEvent, saveConnectionSnapshot, type ConnectionEventRecord } from '../src/db/connection-store.ts';
 import type { Pool } from '../src/db/pool.ts';
-import type { ConnectionState } from '../workflows/lifecycle.ts';
+import type { ConnectionSnapshot, ConnectionState } from '../workflows/lifecycle.ts';
 
 export interface ConnectionActivityDeps {
   pool: Pool;
@@ -11,6 +11,10 @@ export function createConnectionActivities({ pool }: ConnectionActivityDeps) {
     /** Timeline row, connection row and account rows for one event, in one transaction. */
     async persistConnectionEvent(record: ConnectionEventRecord): Promise<void> {
       await saveConnectionEvent(pool, record);
+    },
+    /** The connection row after a timer moved it on (a prompt sent, a retry made, an escalation). */
+    async persistConnectionState(connection: ConnectionSnapshot): Promise<void> {
+      await saveConnectionSnapshot(pool, connection);
     },
     async loadConnection(provider: string, connectionId: string): Promise<ConnectionState | null> {
       return loadConnectionState(pool, provider, connectionId);

@@ -1,14 +1,12 @@
-import type { Pool } from '../src/db/pool.ts';
-import { createConnectionActivities } from './connection-activities.ts';
+import { createConnectionActivities, type ConnectionActivityDeps } from './connection-activities.ts';
+import { createReauthActivities, type ReauthActivityDeps } from './reauth-activities.ts';
 import { createUserActivities } from './user-activities.ts';
 
-export interface ActivityDeps {
-  pool: Pool;
-}
+export type ActivityDeps = ConnectionActivityDeps & ReauthActivityDeps;
 
 /** Every activity the worker registers, with its dependencies injected. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createConnectionActivities(deps), ...createUserActivities(deps) };
+  return { ...createConnectionActivities(deps), ...createUserActivities(deps), ...createReauthActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

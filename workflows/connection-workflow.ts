@@ -1,11 +1,13 @@
-import { continueAsNew, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ConnectionActivities } from '../activities/connection-activities.ts';
+import type { ConnectionRef, ReauthActivities } from '../activities/reauth-activities.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import { viewOf } from './connection-view.ts';
 import { connectionEventSignal, connectionStateQuery } from './definitions.ts';
 import { runEventLoop } from './event-loop.ts';
 import { applyEvent, initialConnectionState, snapshotOf, type ConnectionState, type Effect } from './lifecycle.ts';
-import { connectionStateKey, providerKey, userIdKey } from './search-attributes.ts';
+import { nextWakeUp, tick, userPromptDue } from './lifecycle-timers.ts';
+import { connectionStateKey, providerKey, reauthExhaustedKey, userIdKey } from './search-attributes.ts';
 
 export interface ConnectionWorkflowInput {
   provider: string;
@@ -16,13 +18,21 @@ export interface ConnectionWorkflowInput {
   pending?: ConnectionEvent[];
 }
 
+const retryForever = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
+
 // No attempt limit: while Postgres is down the event waits here, durable, instead of being lost.
-const { loadConnection, persistConnectionEvent } = proxyActivities<ConnectionActivities>({
+const store = proxyActivities<ConnectionActivities & Pick<ReauthActivities, 'lifecyclePolicy' | 'checkPromptGate' | 'recordBreakage'>>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: retryForever,
+});
+// Outbound calls are bounded, so a dead endpoint cannot stall the connection's event loop for long;
+// what did not go out stays in the outbox or the alerts table.
+const outbound = proxyActivities<Pick<ReauthActivities, 'sendNotification' | 'raiseConnectionAlert' | 'resolveConnectionAlert' | 'requestProviderSync'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { ...retryForever, maximumAttempts: 8 },
 });
 
-/** One run per connection, for its whole life: applies provider events through the lifecycle. */
+/** One run per connection, for its whole life: applies provider events and its own timers through the lifecycle. */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<ConnectionState> {
   const queue: ConnectionEvent[] = [...(input.pending ?? [])];
   let state: ConnectionState = input.state ?? initialConnectionState(input.provider, input.connectionId);
@@ -32,16 +42,32 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   setHandler(connectionStateQuery, () => viewOf(state));
 
   // A fresh run may follow a closed one (a late event after deletion): Postgres remembers the past.
-  if (!input.state) state = (await loadConnection(input.provider, input.connectionId)) ?? state;
+  if (!input.state) state = (await store.loadConnection(input.provider, input.connectionId)) ?? state;
+  const policy = await store.lifecyclePolicy();
   publishSearchAttributes(state);
 
-  const exit = await runEventLoop(queue, input.maxEventsPerRun, async (event) => {
+  async function step(next: ConnectionState, effects: Effect[]): Promise<void> {
     const before = state;
-    const { state: after, effects } = applyEvent(before, event);
-    state = after;
-    await applyEffects(after, effects);
-    if (after.status !== before.status || after.userId !== before.userId) publishSearchAttributes(after);
-    return effects.some((effect) => effect.type === 'complete') ? 'finished' : 'continue';
+    state = next;
+    await applyEffects(next, effects);
+    if (next.status !== before.status || next.userId !== before.userId || next.reauth?.exhausted !== before.reauth?.exhausted) {
+      publishSearchAttributes(next);
+    }
+  }
+
+  const exit = await runEventLoop(queue, input.maxEventsPerRun, {
+    async apply(event) {
+      const { state: next, effects } = applyEvent(state, event, Date.now(), policy);
+      await step(next, effects);
+      return effects.some((effect) => effect.type === 'complete') ? 'finished' : 'continue';
+    },
+    nextDeadline: () => nextWakeUp(state, policy),
+    async onDeadline() {
+      const now = Date.now();
+      const gate = userPromptDue(state, now, policy) ? await store.checkPromptGate(refOf(state)) : { deferUntil: null };
+      const { state: next, effects } = tick(state, now, policy, gate);
+      await step(next, effects);
+    },
   });
 
   if (exit.reason === 'continue-as-new') {
@@ -50,21 +76,62 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   return state;
 }
 
+function refOf(state: ConnectionState): ConnectionRef {
+  return { provider: state.provider, connectionId: state.connectionId, brokerageId: state.brokerageId, userId: state.userId };
+}
+
+/** Storage first, so what the outside world is told never runs ahead of what Postgres knows. */
 async function applyEffects(state: ConnectionState, effects: Effect[]): Promise<void> {
   const recorded = effects.find((effect) => effect.type === 'recordEvent');
-  if (!recorded) return;
-  await persistConnectionEvent({
-    connection: snapshotOf(state),
-    event: recorded.event,
-    outcome: recorded.outcome,
-    accounts: effects.flatMap((effect) => (effect.type === 'saveAccount' ? [effect.account] : [])),
-  });
+  if (recorded) {
+    await store.persistConnectionEvent({
+      connection: snapshotOf(state),
+      event: recorded.event,
+      outcome: recorded.outcome,
+      accounts: effects.flatMap((effect) => (effect.type === 'saveAccount' ? [effect.account] : [])),
+    });
+  } else if (effects.some((effect) => effect.type === 'saveConnection')) {
+    await store.persistConnectionState(snapshotOf(state));
+  }
+
+  const ref = refOf(state);
+  for (const effect of effects) {
+    switch (effect.type) {
+      case 'recordBreakage':
+        await store.recordBreakage(ref, effect.episode);
+        break;
+      case 'notify':
+        await bestEffort('notification', () => outbound.sendNotification({ ...ref, intent: effect.notification }));
+        break;
+      case 'raiseAlert':
+        await bestEffort('alert', () => outbound.raiseConnectionAlert(ref, effect.kind, effect.message));
+        break;
+      case 'resolveAlert':
+        await bestEffort('alert resolution', () => outbound.resolveConnectionAlert(ref, effect.kind));
+        break;
+      case 'requestSync':
+        await bestEffort('sync request', () => outbound.requestProviderSync(ref));
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** A failed outbound call is logged and left to its record (outbox, alerts); the lifecycle goes on. */
+async function bestEffort(what: string, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    log.warn(`${what} failed after retries`, { error: error instanceof Error ? error.message : String(error) });
+  }
 }
 
 function publishSearchAttributes(state: ConnectionState): void {
   upsertSearchAttributes([
     { key: connectionStateKey, value: state.status },
     { key: providerKey, value: state.provider },
+    { key: reauthExhaustedKey, value: state.reauth?.exhausted ?? false },
     ...(state.userId ? [{ key: userIdKey, value: state.userId }] : []),
   ]);
 }

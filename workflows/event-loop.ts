@@ -3,24 +3,32 @@ import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 
 export type LoopExit = { reason: 'finished' } | { reason: 'continue-as-new'; pending: ConnectionEvent[] };
 
+export interface EventLoopHandlers {
+  apply(event: ConnectionEvent): Promise<'continue' | 'finished'>;
+  /** Epoch ms of the next timer the entity needs (a prompt, a retry), or null. */
+  nextDeadline?: () => number | null;
+  onDeadline?: () => Promise<void>;
+}
+
 /**
- * Applies queued signal events one at a time, in arrival order, until `apply` says the entity is
- * finished or the run has grown enough to continue as new. Signal handlers only push to `queue`,
- * so whatever is left there when the loop exits is handed over, never dropped.
+ * Applies queued signal events one at a time, in arrival order, and wakes for the entity's own
+ * timers, until `apply` says the entity is finished or the run has grown enough to continue as
+ * new. Signal handlers only push to `queue`, so whatever is left there when the loop exits is
+ * handed over, never dropped.
  */
-export async function runEventLoop(
-  queue: ConnectionEvent[],
-  maxEventsPerRun: number,
-  apply: (event: ConnectionEvent) => Promise<'continue' | 'finished'>,
-): Promise<LoopExit> {
+export async function runEventLoop(queue: ConnectionEvent[], maxEventsPerRun: number, handlers: EventLoopHandlers): Promise<LoopExit> {
   let applied = 0;
   let finished = false;
   const runIsFull = () => applied >= maxEventsPerRun || workflowInfo().continueAsNewSuggested;
+  const woken = () => queue.length > 0 || runIsFull();
 
   for (;;) {
-    await condition(() => queue.length > 0 || runIsFull());
+    const deadline = handlers.nextDeadline?.() ?? null;
+    if (deadline === null) await condition(woken);
+    else if (!(await condition(woken, Math.max(deadline - Date.now(), 1)))) await handlers.onDeadline?.();
+
     while (queue.length > 0 && !runIsFull()) {
-      const outcome = await apply(queue.shift()!);
+      const outcome = await handlers.apply(queue.shift()!);
       applied += 1;
       if (outcome === 'finished') finished = true;
     }

@@ -1,4 +1,5 @@
-import type { ConnectionEvent, ConnectionEventType } from '../src/domain/connection-event.ts';
+import type { ConnectionEvent, ConnectionEventType, SyncFailure } from '../src/domain/connection-event.ts';
+import { enterDegraded, enterReauth, withAlert, type DegradedEpisode, type LifecyclePolicy, type ReauthEpisode } from './lifecycle-timers.ts';
 
 /**
  * The connection lifecycle as a pure function: (state, event) → (state, effects).
@@ -9,10 +10,26 @@ import type { ConnectionEvent, ConnectionEventType } from '../src/domain/connect
  * terminal, so no delivery order can bring a deleted connection back. Events that only show the
  * connection exists (updates, account activity) create it as `active` without pinning a transition
  * time, so any real transition, earlier or later, still decides the state.
+ *
+ * Time: `occurredAt` (the provider's clock) orders events; `now` (the workflow's clock) starts
+ * grace periods and retries, since a redelivered event may be hours old on arrival.
  */
-export type ConnectionStatus = 'connecting' | 'active' | 'broken' | 'deleted';
+export type ConnectionStatus = 'connecting' | 'active' | 'degraded' | 'broken' | 'deleted';
 
 export type EventOutcome = 'applied' | 'recorded' | 'stale' | 'duplicate' | 'after_deletion';
+
+export type AlertKind = 'reauth_exhausted' | 'degraded_too_long' | 'provider_error';
+
+export type NotificationKind = 'reauth_required' | 'reauth_reminder' | 'restored' | 'reauth_exhausted' | 'degraded';
+
+/** Everything needed to derive the notification's id, so a retried send is the same notification. */
+export interface NotificationIntent {
+  kind: NotificationKind;
+  /** Which broken (or degraded) episode of this connection. */
+  episode: number;
+  /** 1 for the first prompt, 2.. for reminders; 1 for one-off kinds. */
+  attempt: number;
+}
 
 export interface AccountState {
   accountId: string;
@@ -41,6 +58,15 @@ export interface ConnectionState {
   /** Counts applied deliveries; storage refuses to overwrite a newer revision with an older one. */
   revision: number;
   accounts: Record<string, AccountState>;
+  /** Present while broken: the re-authentication prompts of this episode. */
+  reauth: ReauthEpisode | null;
+  /** Present while degraded: the sync retries of this episode. */
+  degraded: DegradedEpisode | null;
+  /** Episodes so far, so every episode's notifications get ids of their own. */
+  brokenEpisodes: number;
+  degradedEpisodes: number;
+  /** Alerts this connection has open, so they are resolved when their cause clears. */
+  openAlerts: AlertKind[];
   /** Latest events first, bounded: what the `state` query shows. */
   recent: TimelineEntry[];
   /** Ids already seen, bounded: survives continue-as-new so redeliveries stay no-ops. */
@@ -59,6 +85,11 @@ export type Effect =
   | { type: 'recordEvent'; event: ConnectionEvent; outcome: EventOutcome }
   | { type: 'saveConnection' }
   | { type: 'saveAccount'; account: AccountState }
+  | { type: 'recordBreakage'; episode: number }
+  | { type: 'notify'; notification: NotificationIntent }
+  | { type: 'raiseAlert'; kind: AlertKind; message: string }
+  | { type: 'resolveAlert'; kind: AlertKind }
+  | { type: 'requestSync'; attempt: number }
   | { type: 'complete' };
 
 export interface Transition {
@@ -69,15 +100,34 @@ export interface Transition {
 export const SEEN_EVENT_WINDOW = 1000;
 export const RECENT_EVENTS = 20;
 
-const transitions: Partial<Record<ConnectionEventType, ConnectionStatus>> = {
+const fixedTransitions: Partial<Record<ConnectionEventType, ConnectionStatus>> = {
   'connection.added': 'active',
   'connection.fixed': 'active',
+  'connection.sync_succeeded': 'active',
   'connection.broken': 'broken',
   'connection.deleted': 'deleted',
 };
 
+const syncFailureTransitions: Record<SyncFailure, ConnectionStatus | undefined> = {
+  user_action: 'broken',
+  temporary: 'degraded',
+  provider: undefined,
+};
+
+/** The state an event moves the connection to, if it is a transition at all. */
+function targetOf(event: ConnectionEvent): ConnectionStatus | undefined {
+  if (event.type === 'connection.sync_failed') return syncFailureTransitions[failureOf(event)];
+  return fixedTransitions[event.type];
+}
+
+function failureOf(event: ConnectionEvent): SyncFailure {
+  const failure = event.detail.failure;
+  return failure === 'user_action' || failure === 'temporary' ? failure : 'provider';
+}
+
 const impliesExistence: ReadonlySet<ConnectionEventType> = new Set([
   'connection.updated',
+  'connection.sync_failed',
   'account.added',
   'account.removed',
   'account.transactions_initial',
@@ -97,12 +147,17 @@ export function initialConnectionState(provider: string, connectionId: string): 
     lastEventAt: null,
     revision: 0,
     accounts: {},
+    reauth: null,
+    degraded: null,
+    brokenEpisodes: 0,
+    degradedEpisodes: 0,
+    openAlerts: [],
     recent: [],
     seenEventIds: [],
   };
 }
 
-export function applyEvent(state: ConnectionState, event: ConnectionEvent): Transition {
+export function applyEvent(state: ConnectionState, event: ConnectionEvent, now: number, policy: LifecyclePolicy): Transition {
   if (state.seenEventIds.includes(event.eventId)) return { state, effects: [] };
 
   const outcome = decideOutcome(state, event);
@@ -118,10 +173,16 @@ export function applyEvent(state: ConnectionState, event: ConnectionEvent): Tran
   const effects: Effect[] = [{ type: 'recordEvent', event, outcome }];
 
   if (outcome === 'applied') {
-    const target = transitions[event.type]!;
-    next = { ...next, status: target, statusSince: event.occurredAt, lastTransitionAt: event.occurredAt };
+    const moved = moveTo(next, targetOf(event)!, event.occurredAt, now, policy);
+    next = moved.state;
+    effects.push(...moved.effects);
   } else if (outcome === 'recorded' && next.status === 'connecting' && impliesExistence.has(event.type)) {
     next = { ...next, status: 'active', statusSince: event.occurredAt };
+  }
+
+  if (event.type === 'connection.sync_failed' && failureOf(event) === 'provider' && outcome !== 'after_deletion') {
+    next = withAlert(next, 'provider_error');
+    effects.push({ type: 'raiseAlert', kind: 'provider_error', message: `sync failed at the provider (${String(event.detail.error ?? 'unknown error')})` });
   }
 
   if (next.status === 'deleted' && outcome === 'applied') {
@@ -133,10 +194,8 @@ export function applyEvent(state: ConnectionState, event: ConnectionEvent): Tran
     }
   } else if (outcome !== 'after_deletion' && event.accountId) {
     const account = applyAccountEvent(next.accounts[event.accountId], event, event.accountId);
-    if (account) {
-      next = { ...next, accounts: { ...next.accounts, [account.accountId]: account } };
-      effects.push({ type: 'saveAccount', account });
-    }
+    next = { ...next, accounts: { ...next.accounts, [account.accountId]: account } };
+    effects.push({ type: 'saveAccount', account });
   }
 
   effects.push({ type: 'saveConnection' });
@@ -144,18 +203,63 @@ export function applyEvent(state: ConnectionState, event: ConnectionEvent): Tran
   return { state: next, effects };
 }
 
-export function applyEvents(state: ConnectionState, events: readonly ConnectionEvent[]): Transition {
+export function applyEvents(state: ConnectionState, events: readonly ConnectionEvent[], now: number, policy: LifecyclePolicy): Transition {
   return events.reduce<Transition>(
     (acc, event) => {
-      const step = applyEvent(acc.state, event);
+      const step = applyEvent(acc.state, event, now, policy);
       return { state: step.state, effects: [...acc.effects, ...step.effects] };
     },
     { state, effects: [] },
   );
 }
 
+/**
+ * Leaving a state ends its episode (pending prompts or retries are cancelled with it) and resolves
+ * the alert it raised; entering one starts the next. Staying in the same state is not a new
+ * episode: a second BROKEN while broken does not restart the prompts.
+ */
+function moveTo(state: ConnectionState, target: ConnectionStatus, occurredAt: string, now: number, policy: LifecyclePolicy): Transition {
+  const entering = state.status !== target;
+  const effects: Effect[] = [];
+  const clearing = state.openAlerts.filter(
+    (kind) =>
+      (kind === 'provider_error' && (target === 'active' || target === 'deleted')) ||
+      (entering && kind === 'reauth_exhausted' && state.status === 'broken') ||
+      (entering && kind === 'degraded_too_long' && state.status === 'degraded'),
+  );
+  for (const kind of clearing) effects.push({ type: 'resolveAlert', kind });
+  let next: ConnectionState = {
+    ...state,
+    status: target,
+    statusSince: entering ? occurredAt : state.statusSince,
+    lastTransitionAt: occurredAt,
+    openAlerts: state.openAlerts.filter((kind) => !clearing.includes(kind)),
+  };
+  if (!entering) return { state: next, effects };
+
+  if (state.reauth) {
+    if (target === 'active' && state.reauth.promptsSent > 0) {
+      effects.push({ type: 'notify', notification: { kind: 'restored', episode: state.reauth.episode, attempt: 1 } });
+    }
+    next = { ...next, reauth: null };
+  }
+  next = { ...next, degraded: null };
+
+  if (target === 'broken') {
+    const episode = next.brokenEpisodes + 1;
+    next = { ...next, brokenEpisodes: episode, reauth: enterReauth(episode, now, policy) };
+    effects.push({ type: 'recordBreakage', episode });
+  }
+  if (target === 'degraded') {
+    const episode = next.degradedEpisodes + 1;
+    next = { ...next, degradedEpisodes: episode, degraded: enterDegraded(episode, now, policy) };
+    effects.push({ type: 'notify', notification: { kind: 'degraded', episode, attempt: 1 } });
+  }
+  return { state: next, effects };
+}
+
 function decideOutcome(state: ConnectionState, event: ConnectionEvent): EventOutcome {
-  const target = transitions[event.type];
+  const target = targetOf(event);
   if (state.status === 'deleted') {
     // A second deletion only matters if it dates the deletion earlier: deleted since the first.
     const earlier = target === 'deleted' && state.lastTransitionAt !== null && event.occurredAt < state.lastTransitionAt;
@@ -167,12 +271,8 @@ function decideOutcome(state: ConnectionState, event: ConnectionEvent): EventOut
   return 'applied';
 }
 
-function applyAccountEvent(
-  current: AccountState | undefined,
-  event: ConnectionEvent,
-  accountId: string,
-): AccountState | undefined {
-  const lastActivityAt = laterOf(current?.lastActivityAt ?? null, event.occurredAt)!;
+function applyAccountEvent(current: AccountState | undefined, event: ConnectionEvent, accountId: string): AccountState {
+  const lastActivityAt = laterOf(current?.lastActivityAt ?? null, event.occurredAt);
   const decisive = event.type === 'account.added' || event.type === 'account.removed';
   if (!decisive) {
     return { accountId, removed: current?.removed ?? false, changedAt: current?.changedAt ?? null, lastActivityAt };

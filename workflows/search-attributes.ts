@@ -4,3 +4,4 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 export const connectionStateKey = defineSearchAttributeKey('ConnectionState', 'KEYWORD');
 export const providerKey = defineSearchAttributeKey('Provider', 'KEYWORD');
 export const userIdKey = defineSearchAttributeKey('UserId', 'KEYWORD');
+export const reauthExhaustedKey = defineSearchAttributeKey('ReauthExhausted', 'BOOL');

@@ -38,14 +38,16 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     { key: userIdKey, value: input.userId },
   ]);
 
-  const exit = await runEventLoop(queue, input.maxEventsPerRun, async (event) => {
-    const step = applyUserEvent(state, event);
-    state = step.state;
-    if (step.effects.length > 0) {
-      const attempt = step.effects.find((effect) => effect.type === 'recordAttempt')?.attempt;
-      await persistUserEvent({ provider: state.provider, userId: state.userId, registeredAt: state.registeredAt, attempt });
-    }
-    return 'continue';
+  const exit = await runEventLoop(queue, input.maxEventsPerRun, {
+    async apply(event) {
+      const step = applyUserEvent(state, event);
+      state = step.state;
+      if (step.effects.length > 0) {
+        const attempt = step.effects.find((effect) => effect.type === 'recordAttempt')?.attempt;
+        await persistUserEvent({ provider: state.provider, userId: state.userId, registeredAt: state.registeredAt, attempt });
+      }
+      return 'continue';
+    },
   });
   if (exit.reason === 'continue-as-new') {
     await continueAsNew<typeof userWorkflow>({ ...input, state, pending: exit.pending });

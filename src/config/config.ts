@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.ts';
+import { lifecycleEnv } from './lifecycle-config.ts';
 
 const list = z
   .string()
@@ -15,7 +16,7 @@ const sharedSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export const workerConfigSchema = sharedSchema.extend({
+export const workerConfigSchema = sharedSchema.extend(lifecycleEnv).extend({
   /** A workflow bundle built ahead of time (bundleWorkflowCode); the worker bundles at start otherwise. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
@@ -24,7 +25,6 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65_535),
   /** Comma-separated, so a new secret can be added before the old one is retired. */
   SNAPTRADE_WEBHOOK_SECRET: list,
-  SNAPTRADE_CONSUMER_KEY: z.string().min(1).optional(),
   API_TOKEN: z.string().min(16, 'at least 16 characters'),
   /** How often the sweeper looks for journaled events the immediate dispatch did not deliver. */
   SWEEP_INTERVAL: durationMs.default(5_000),

@@ -2,7 +2,7 @@ import type { ConnectionEvent } from '../domain/connection-event.ts';
 import type { AccountState, ConnectionSnapshot, ConnectionState, EventOutcome } from '../../workflows/lifecycle.ts';
 import { instant } from './instant-sql.ts';
 import { textWithoutNul, toJsonb } from './jsonb.ts';
-import { inTransaction, type Pool } from './pool.ts';
+import { inTransaction, type Pool, type PoolClient } from './pool.ts';
 
 export interface ConnectionEventRecord {
   connection: ConnectionSnapshot;
@@ -18,17 +18,7 @@ export interface ConnectionEventRecord {
 export async function saveConnectionEvent(pool: Pool, record: ConnectionEventRecord): Promise<void> {
   const { connection: c, event, outcome, accounts } = record;
   await inTransaction(pool, async (client) => {
-    await client.query(
-      `INSERT INTO connections (provider, connection_id, user_id, brokerage_id, state, state_since,
-                                last_transition_at, last_event_at, revision)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (provider, connection_id) DO UPDATE SET
-         user_id = EXCLUDED.user_id, brokerage_id = EXCLUDED.brokerage_id, state = EXCLUDED.state,
-         state_since = EXCLUDED.state_since, last_transition_at = EXCLUDED.last_transition_at,
-         last_event_at = EXCLUDED.last_event_at, revision = EXCLUDED.revision, updated_at = now()
-       WHERE connections.revision <= EXCLUDED.revision`,
-      [c.provider, c.connectionId, c.userId, c.brokerageId, c.status, c.statusSince, c.lastTransitionAt, c.lastEventAt, c.revision],
-    );
+    await upsertConnection(client, c);
     await client.query(
       `INSERT INTO connection_events (provider, event_id, connection_id, event_type, occurred_at, outcome, account_id, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, event_id) DO NOTHING`,
@@ -50,6 +40,38 @@ export async function saveConnectionEvent(pool: Pool, record: ConnectionEventRec
   });
 }
 
+/**
+ * One row per broken episode, for the outage detector. A connection whose brokerage is not known
+ * yet counts towards its provider as a whole ('*').
+ */
+export async function saveBreakage(pool: Pool, c: Pick<ConnectionSnapshot, 'provider' | 'connectionId' | 'brokerageId'>, episode: number): Promise<void> {
+  await pool.query(
+    `INSERT INTO breakages (provider, brokerage_id, connection_id, episode) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+    [c.provider, c.brokerageId ?? '*', c.connectionId, episode],
+  );
+}
+
+/** The connection row alone, after a timer moved its episode on (a prompt sent, a retry made). */
+export async function saveConnectionSnapshot(pool: Pool, connection: ConnectionSnapshot): Promise<void> {
+  await upsertConnection(pool, connection);
+}
+
+async function upsertConnection(client: Pool | PoolClient, c: ConnectionSnapshot): Promise<void> {
+  const lifecycle = { reauth: c.reauth, degraded: c.degraded, brokenEpisodes: c.brokenEpisodes, degradedEpisodes: c.degradedEpisodes, openAlerts: c.openAlerts };
+  await client.query(
+    `INSERT INTO connections (provider, connection_id, user_id, brokerage_id, state, state_since,
+                              last_transition_at, last_event_at, revision, lifecycle, reauth_exhausted)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (provider, connection_id) DO UPDATE SET
+       user_id = EXCLUDED.user_id, brokerage_id = EXCLUDED.brokerage_id, state = EXCLUDED.state,
+       state_since = EXCLUDED.state_since, last_transition_at = EXCLUDED.last_transition_at,
+       last_event_at = EXCLUDED.last_event_at, revision = EXCLUDED.revision, lifecycle = EXCLUDED.lifecycle,
+       reauth_exhausted = EXCLUDED.reauth_exhausted, updated_at = now()
+     WHERE connections.revision <= EXCLUDED.revision`,
+    [c.provider, c.connectionId, c.userId, c.brokerageId, c.status, c.statusSince, c.lastTransitionAt, c.lastEventAt, c.revision, JSON.stringify(lifecycle), c.reauth?.exhausted ?? false],
+  );
+}
+
 interface ConnectionRow {
   user_id: string | null;
   brokerage_id: string | null;
@@ -58,13 +80,14 @@ interface ConnectionRow {
   last_transition_at: string | null;
   last_event_at: string | null;
   revision: number;
+  lifecycle: Partial<Pick<ConnectionState, 'reauth' | 'degraded' | 'brokenEpisodes' | 'degradedEpisodes' | 'openAlerts'>>;
 }
 
 /** The stored connection as lifecycle state, for a run that starts after an earlier one closed. */
 export async function loadConnectionState(pool: Pool, provider: string, connectionId: string): Promise<ConnectionState | null> {
   const { rows } = await pool.query<ConnectionRow>(
     `SELECT user_id, brokerage_id, state, ${instant('state_since')}, ${instant('last_transition_at')},
-            ${instant('last_event_at')}, revision
+            ${instant('last_event_at')}, revision, lifecycle
      FROM connections WHERE provider = $1 AND connection_id = $2`,
     [provider, connectionId],
   );
@@ -85,6 +108,11 @@ export async function loadConnectionState(pool: Pool, provider: string, connecti
     lastTransitionAt: row.last_transition_at,
     lastEventAt: row.last_event_at,
     revision: row.revision,
+    reauth: row.lifecycle.reauth ?? null,
+    degraded: row.lifecycle.degraded ?? null,
+    brokenEpisodes: row.lifecycle.brokenEpisodes ?? 0,
+    degradedEpisodes: row.lifecycle.degradedEpisodes ?? 0,
+    openAlerts: row.lifecycle.openAlerts ?? [],
     accounts: Object.fromEntries(
       accounts.rows.map((a) => [
         a.account_id,

@@ -10,6 +10,10 @@ export const connectionEventTypes = [
   'connection.fixed',
   'connection.updated',
   'connection.deleted',
+  /** A provider sync finished; the connection works. */
+  'connection.sync_succeeded',
+  /** A provider sync failed; `detail.failure` says whose move it is (see SyncFailure). */
+  'connection.sync_failed',
   'account.added',
   'account.removed',
   'account.transactions_initial',
@@ -18,6 +22,13 @@ export const connectionEventTypes = [
 ] as const;
 
 export const connectionEventTypeSchema = z.enum(connectionEventTypes);
+
+/**
+ * Why a sync failed, in terms of who must act: the user (reconnect), nobody (it retries), or the
+ * provider (escalate to ops).
+ */
+export const syncFailures = ['user_action', 'temporary', 'provider'] as const;
+export type SyncFailure = (typeof syncFailures)[number];
 
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 

@@ -14,6 +14,7 @@ import { createTemporalClient } from '../temporal/client.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { customSearchAttributes } from '../temporal/search-attributes.ts';
 import { createWorker } from '../worker.ts';
+import { createActivityDeps } from '../activity-deps.ts';
 import { runMain } from './run-main.ts';
 
 /**
@@ -69,7 +70,7 @@ runMain(async () => {
   await migrate(config.DATABASE_URL);
 
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, pool });
+  const worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activityDeps: createActivityDeps(config, pool, logger) });
   const workerRun = worker.run();
   const { client, connection } = createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const receiver = await startReceiver({ config, pool, client, logger });

@@ -7,6 +7,7 @@ import { createLogger } from '../logger.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { createWorker } from '../worker.ts';
+import { createActivityDeps } from '../activity-deps.ts';
 import { runMain } from './run-main.ts';
 
 /** Production worker process: runs until SIGINT/SIGTERM, then finishes its in-flight tasks. */
@@ -26,7 +27,7 @@ runMain(async () => {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    pool,
+    activityDeps: createActivityDeps(config, pool, logger),
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');

@@ -1,12 +1,18 @@
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { connectionStateKey, providerKey, userIdKey } from '../../workflows/search-attributes.ts';
+import { connectionStateKey, providerKey, reauthExhaustedKey, userIdKey } from '../../workflows/search-attributes.ts';
 
-export const customSearchAttributes = [connectionStateKey, providerKey, userIdKey];
+export const customSearchAttributes = [connectionStateKey, providerKey, userIdKey, reauthExhaustedKey];
+
+const devServerTypes = { KEYWORD: 'Keyword', BOOL: 'Bool' } as const;
+const indexedTypes = {
+  KEYWORD: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  BOOL: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+} as const;
 
 /** `--search-attribute` flags for the dev server. */
 export function devServerSearchAttributeFlags(): string[] {
-  return customSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
+  return customSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${devServerTypes[key.type as keyof typeof devServerTypes]}`]);
 }
 
 /**
@@ -19,6 +25,6 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   if (missing.length === 0) return;
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedTypes[key.type as keyof typeof indexedTypes]])),
   });
 }

@@ -92,7 +92,7 @@ describe('what survives a crash or an outage', () => {
 
       server = await startTemporalDevServer({ executable: process.env.TEMPORAL_CLI_PATH!, port });
       connection = await NativeConnection.connect({ address: server.address });
-      const worker = await startTestWorker(connection, stack.config.TEMPORAL_TASK_QUEUE, stack.db);
+      const worker = await startTestWorker(connection, stack.config, stack.db, createLogger('silent'));
       await worker.runUntil(
         waitFor(async () => (await state(stack, id)) === 'active', 'the sweeper to deliver after the outage', 60_000),
       );

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { receiverConfigSchema, loadConfig, type Config } from '../../src/config/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createActivityDeps } from '../../src/activity-deps.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { startReceiver, type Receiver } from '../../src/receiver.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorker } from '../../src/worker.ts';
@@ -71,7 +72,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let nativeConnection: NativeConnection | undefined;
   if (!options.withoutWorker) {
     nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    worker = await startTestWorker(nativeConnection, config.TEMPORAL_TASK_QUEUE, db);
+    worker = await startTestWorker(nativeConnection, config, db, logger);
     workerRun = worker.run();
   }
   const receiver = await startReceiver({ config, pool: db.pool, client, logger });
@@ -108,12 +109,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-export async function startTestWorker(connection: NativeConnection, taskQueue: string, db: TestDatabase): Promise<Worker> {
+export async function startTestWorker(connection: NativeConnection, config: Config, db: TestDatabase, logger: Logger): Promise<Worker> {
   return createWorker({
     connection,
     namespace: 'default',
-    taskQueue,
-    pool: db.pool,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activityDeps: createActivityDeps(config, db.pool, logger),
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
   });
 }

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { ConnectionEvent, ConnectionEventType } from '../../src/domain/connection-event.ts';
 import { applyEvent, applyEvents, initialConnectionState, type ConnectionState } from '../../workflows/lifecycle.ts';
+import type { LifecyclePolicy } from '../../workflows/lifecycle-timers.ts';
 
 const at = (second: number) => `2024-01-01T00:00:${String(second).padStart(2, '0')}.000000Z`;
 
@@ -19,15 +20,24 @@ function event(type: ConnectionEventType, second: number, extra: Partial<Connect
   };
 }
 
+const NOW = Date.UTC(2024, 0, 2);
+const policy: LifecyclePolicy = {
+  reauthGraceMs: 15 * 60_000,
+  reminderCadenceMs: [86_400_000, 3 * 86_400_000, 7 * 86_400_000],
+  maxReminders: 3,
+  syncRetryInitialMs: 15 * 60_000,
+  syncRetryMaxMs: 6 * 3_600_000,
+  degradedEscalateAfterMs: 24 * 3_600_000,
+};
 const fresh = () => initialConnectionState('snaptrade', 'conn-1');
-const run = (events: ConnectionEvent[]) => applyEvents(fresh(), events).state;
+const run = (events: ConnectionEvent[]) => applyEvents(fresh(), events, NOW, policy).state;
 
 describe('lifecycle state machine', () => {
   test('added → broken → fixed → deleted, with the effects the workflow applies', () => {
     let state = fresh();
     const statuses: string[] = [];
     for (const [type, second] of [['connection.added', 1], ['connection.broken', 2], ['connection.fixed', 3], ['connection.deleted', 4]] as const) {
-      const step = applyEvent(state, event(type, second));
+      const step = applyEvent(state, event(type, second), NOW, policy);
       state = step.state;
       statuses.push(state.status);
       assert.deepEqual(step.effects[0], { type: 'recordEvent', event: event(type, second), outcome: 'applied' });
@@ -47,22 +57,22 @@ describe('lifecycle state machine', () => {
 
   test('fixed arriving before an older broken ends active; the late broken is recorded as stale', () => {
     const state = fresh();
-    const afterFixed = applyEvent(state, event('connection.fixed', 20)).state;
-    const late = applyEvent(afterFixed, event('connection.broken', 10));
+    const afterFixed = applyEvent(state, event('connection.fixed', 20), NOW, policy).state;
+    const late = applyEvent(afterFixed, event('connection.broken', 10), NOW, policy);
     assert.equal(late.state.status, 'active');
     assert.deepEqual(late.effects[0], { type: 'recordEvent', event: event('connection.broken', 10), outcome: 'stale' });
   });
 
   test('nothing brings a deleted connection back, however new', () => {
     const deleted = run([event('connection.added', 1), event('connection.deleted', 2)]);
-    const step = applyEvent(deleted, event('connection.fixed', 50));
+    const step = applyEvent(deleted, event('connection.fixed', 50), NOW, policy);
     assert.equal(step.state.status, 'deleted');
     assert.equal(step.effects[0]!.type === 'recordEvent' && step.effects[0]!.outcome, 'after_deletion');
   });
 
   test('a seen event id changes nothing and asks for nothing', () => {
     const once = run([event('connection.added', 1)]);
-    const again = applyEvent(once, event('connection.added', 1));
+    const again = applyEvent(once, event('connection.added', 1), NOW, policy);
     assert.equal(again.state, once);
     assert.deepEqual(again.effects, []);
   });
@@ -135,7 +145,7 @@ describe('lifecycle properties', () => {
   test('each distinct event is recorded exactly once, whatever is redelivered', () => {
     fc.assert(
       fc.property(deliveries, ({ events, delivered }) => {
-        const { effects } = applyEvents(fresh(), delivered);
+        const { effects } = applyEvents(fresh(), delivered, NOW, policy);
         const recorded = effects.flatMap((e) => (e.type === 'recordEvent' ? [e.event.eventId] : []));
         assert.deepEqual([...recorded].sort(), events.map((e) => e.eventId).sort());
       }),
@@ -149,7 +159,7 @@ describe('lifecycle properties', () => {
         let deletedSeen = false;
         let state = fresh();
         for (const e of delivered) {
-          state = applyEvent(state, e).state;
+          state = applyEvent(state, e, NOW, policy).state;
           deletedSeen ||= e.type === 'connection.deleted';
           if (deletedSeen) assert.equal(state.status, 'deleted');
         }

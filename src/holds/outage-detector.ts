@@ -1,0 +1,66 @@
+import type { Alerter } from '../alerts/alerter.ts';
+import type { Pool } from '../db/pool.ts';
+
+export interface OutagePolicy {
+  threshold: number;
+  windowMs: number;
+  maxHoldMs: number;
+}
+
+export interface OutageStatus {
+  /** While an outage holds prompts, until when at the latest (the next time to look again). */
+  heldUntil: number | null;
+}
+
+/**
+ * Many connections of one brokerage breaking together is the brokerage failing, not its users
+ * forgetting passwords. Breakages are counted in a sliding window in Postgres (an index per
+ * brokerage and time keeps this cheap at any number of connections). Above the threshold an
+ * outage hold opens (one ops alert); it clears, and the alert resolves, once the window holds no
+ * more than the threshold; it never holds longer than maxHold.
+ */
+export function createOutageDetector(deps: { pool: Pool; alerter: Alerter; policy: OutagePolicy }) {
+  const { pool, alerter, policy } = deps;
+  const scopeOf = (provider: string, brokerageId: string) => `${provider}:${brokerageId}`;
+
+  async function evaluate(provider: string, brokerageId: string, now: number): Promise<OutageStatus> {
+    const windowStart = new Date(now - policy.windowMs);
+    const { rows } = await pool.query<{ breakages: number; oldest: Date | null }>(
+      `SELECT count(*)::int AS breakages, min(broke_at) AS oldest FROM breakages
+       WHERE provider = $1 AND brokerage_id = $2 AND broke_at > $3`,
+      [provider, brokerageId, windowStart],
+    );
+    const { breakages, oldest } = rows[0]!;
+    const open = await pool.query<{ id: string; ends_at: Date }>(
+      `SELECT id, ends_at FROM prompt_holds
+       WHERE provider = $1 AND brokerage_id = $2 AND reason = 'outage' AND cleared_at IS NULL
+       ORDER BY starts_at DESC LIMIT 1`,
+      [provider, brokerageId],
+    );
+    const hold = open.rows[0];
+    const scope = scopeOf(provider, brokerageId);
+
+    if (breakages > policy.threshold) {
+      const endsAt = hold ? hold.ends_at.getTime() : now + policy.maxHoldMs;
+      if (!hold) {
+        await pool.query(
+          `INSERT INTO prompt_holds (provider, brokerage_id, reason, starts_at, ends_at, detail) VALUES ($1, $2, 'outage', $3, $4, $5)`,
+          [provider, brokerageId, new Date(now), new Date(endsAt), JSON.stringify({ breakages })],
+        );
+        await alerter.raise('provider_outage', scope, `${breakages} connections broke within ${policy.windowMs / 1000}s; user prompts held`);
+      }
+      if (endsAt <= now) return { heldUntil: null };
+      // The count can only fall below the threshold once the oldest breakage leaves the window.
+      return { heldUntil: Math.min(endsAt, (oldest?.getTime() ?? now) + policy.windowMs + 1) };
+    }
+    if (hold) {
+      await pool.query(`UPDATE prompt_holds SET cleared_at = $2 WHERE id = $1`, [hold.id, new Date(now)]);
+      await alerter.resolve('provider_outage', scope);
+    }
+    return { heldUntil: null };
+  }
+
+  return { evaluate };
+}
+
+export type OutageDetector = ReturnType<typeof createOutageDetector>;

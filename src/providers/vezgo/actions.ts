@@ -1,0 +1,29 @@
+import Vezgo from 'vezgo-sdk-js';
+import type { ProviderActions } from '../provider-actions.ts';
+
+export interface VezgoActionsConfig {
+  clientId: string;
+  secret: string;
+  baseURL: string;
+  /** The user's Vezgo loginName, from Postgres: personal data, kept out of workflow history. */
+  loginName: (userId: string) => Promise<string | null>;
+}
+
+/**
+ * Sync on demand through vezgo-sdk-js (`POST /accounts/:id/sync`). Reconnecting is the browser
+ * SDK's `user.reconnect(accountId)` in the app, so there is no link to send.
+ */
+export function createVezgoActions(config: VezgoActionsConfig): ProviderActions {
+  const api = Vezgo.init({ clientId: config.clientId, secret: config.secret, baseURL: config.baseURL });
+  return {
+    async requestSync({ connectionId, userId }) {
+      const loginName = userId ? await config.loginName(userId) : null;
+      if (!loginName) return false;
+      await api.login(loginName).accounts.sync(connectionId);
+      return true;
+    },
+    async reconnectUrl() {
+      return null;
+    },
+  };
+}
