@@ -5,6 +5,7 @@ import type { Pool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
 import type { Logger } from './logger.ts';
 import { createSnapTradeAdapter } from './providers/snaptrade/adapter.ts';
+import { upvestAdaptersFrom } from './providers/upvest/from-config.ts';
 import { createDispatcher, type Dispatcher } from './temporal/dispatcher.ts';
 
 export interface ReceiverDeps {
@@ -34,6 +35,7 @@ export async function startReceiver({ config, pool, client, logger }: ReceiverDe
   });
   const adapters = [
     createSnapTradeAdapter({ webhookSecrets: config.SNAPTRADE_WEBHOOK_SECRET, consumerKey: config.SNAPTRADE_CONSUMER_KEY }),
+    ...upvestAdaptersFrom(config),
   ];
   const app = createApp({
     pool,

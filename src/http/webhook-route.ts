@@ -29,12 +29,19 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
     async (req: Request, res: Response) => {
       const log = deps.logger.child({ requestId: req.requestId, provider: adapter.provider });
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const verdict = judge(adapter, { rawBody, headers: req.headers, remoteAddress: req.socket.remoteAddress });
+      const verdict = await judge(adapter, {
+        rawBody,
+        headers: req.headers,
+        remoteAddress: req.socket.remoteAddress,
+        method: req.method,
+        target: req.originalUrl,
+      });
 
       try {
         if (verdict.kind === 'rejected') {
           if (verdict.deadLetter) await insertDeadLetter(deps.pool, adapter.provider, verdict.detail, verdict.deadLetter.body, req.requestId);
           log.info({ status: verdict.status, reason: verdict.title, deadLettered: Boolean(verdict.deadLetter) }, 'webhook rejected');
+          if (verdict.status === 503) res.setHeader('retry-after', '30');
           sendProblem(res, verdict.status, verdict.title, verdict.detail, { requestId: req.requestId });
           return;
         }
@@ -45,7 +52,7 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
         if (events === 0 && journaled.ignored === 0 && journaled.duplicates > 0) {
           res.status(200).json({ received: true, duplicate: true });
         } else if (events === 0 && journaled.ignored > 0) {
-          res.status(202).json({ received: true, ignored: true });
+          res.status(adapter.ignoredStatus ?? 202).json({ received: true, ignored: true });
         } else {
           res.status(200).json({ received: true, events, duplicates: journaled.duplicates, deadLettered: journaled.deadLettered });
         }
@@ -65,12 +72,13 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
 }
 
 /**
- * Adapters are pure, so anything they throw comes from the input (JSON nested past the stack's
- * depth, say): it is the client's problem, answered 400, and kept scrubbed for inspection.
+ * Adapters answer their own I/O failures with a verdict (503), so anything they throw comes from
+ * the input (JSON nested past the stack's depth, say): it is the client's problem, answered 400,
+ * and kept scrubbed for inspection.
  */
-function judge(adapter: ProviderAdapter, webhook: Parameters<ProviderAdapter['receive']>[0]): AdapterVerdict {
+async function judge(adapter: ProviderAdapter, webhook: Parameters<ProviderAdapter['receive']>[0]): Promise<AdapterVerdict> {
   try {
-    return adapter.receive(webhook);
+    return await adapter.receive(webhook);
   } catch (error) {
     return {
       kind: 'rejected',

@@ -5,6 +5,9 @@ export interface InboundWebhook {
   rawBody: Buffer;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   remoteAddress: string | undefined;
+  /** Request method and target (path and query), for signatures that cover them; the route sets both. */
+  method?: string;
+  target?: string;
 }
 
 /** One item of a delivery; a package (Upvest) holds many, SnapTrade one. */
@@ -17,12 +20,18 @@ export type DeliveryItem =
 
 export type AdapterVerdict =
   | { kind: 'accepted'; items: DeliveryItem[] }
-  | { kind: 'rejected'; status: 400 | 401 | 403; title: string; detail: string; deadLetter?: { body: unknown } };
+  | { kind: 'rejected'; status: 400 | 401 | 403 | 503; title: string; detail: string; deadLetter?: { body: unknown } };
 
-/** verify → parse with zod → normalize. Everything downstream sees only ConnectionEvent. */
-export interface ProviderAdapter {
+/**
+ * verify → parse with zod → normalize. Everything downstream sees only ConnectionEvent.
+ * `Verdict` narrows to AdapterVerdict for an adapter that never needs I/O to decide.
+ */
+export interface ProviderAdapter<Verdict extends AdapterVerdict | Promise<AdapterVerdict> = AdapterVerdict | Promise<AdapterVerdict>> {
   readonly provider: string;
   /** Secrets this adapter knows of, so anything stored or logged can be scrubbed of them. */
   readonly secrets: readonly string[];
-  receive(webhook: InboundWebhook): AdapterVerdict;
+  /** The answer to a delivery that is all ignored types: 202 unless the provider retries anything but 200. */
+  readonly ignoredStatus?: 200 | 202;
+  /** Async when verifying needs I/O (fetching keys); a failure of that I/O is a 503 verdict, not a throw. */
+  receive(webhook: InboundWebhook): Verdict;
 }

@@ -31,7 +31,7 @@ const neutralTypes: Record<SnapTradeEventType, ConnectionEventType> = {
   TRADES_PLACED: 'account.trades_placed',
 };
 
-export function createSnapTradeAdapter(config: SnapTradeAdapterConfig): ProviderAdapter {
+export function createSnapTradeAdapter(config: SnapTradeAdapterConfig): ProviderAdapter<AdapterVerdict> {
   const secrets = [...config.webhookSecrets, ...(config.consumerKey ? [config.consumerKey] : [])];
 
   function receive(webhook: InboundWebhook): AdapterVerdict {

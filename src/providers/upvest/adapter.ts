@@ -1,0 +1,42 @@
+import type { AdapterVerdict, InboundWebhook, ProviderAdapter } from '../adapter.ts';
+import { upvestItem } from './normalize.ts';
+import { upvestPackageSchema } from './schemas.ts';
+import { VerificationKeysUnavailable, type VerificationKeys } from './verification-keys.ts';
+import { verifyUpvestSignature, type SignatureCheck } from './verify.ts';
+
+export interface UpvestAdapterConfig {
+  keys: VerificationKeys;
+  /** How old a signature's `created` may be (and how late after `expires`). */
+  signatureToleranceMs: number;
+}
+
+/**
+ * Upvest blocks every later delivery while one is refused, and retries anything but 200 forever.
+ * So once a package is authentic it is acknowledged: what cannot be read is dead-lettered, not
+ * refused. Only an unauthentic request (401) or missing keys (503, so Upvest retries) are refused.
+ */
+export function createUpvestAdapter(config: UpvestAdapterConfig): ProviderAdapter {
+  async function receive(webhook: InboundWebhook): Promise<AdapterVerdict> {
+    let check: SignatureCheck;
+    try {
+      check = await verifyUpvestSignature(webhook, config.keys, { toleranceMs: config.signatureToleranceMs });
+    } catch (error) {
+      if (!(error instanceof VerificationKeysUnavailable)) throw error;
+      return { kind: 'rejected', status: 503, title: 'Verification keys unavailable', detail: 'Upvest’s signing keys could not be loaded; retry later.' };
+    }
+    if (!check.ok) return { kind: 'rejected', status: 401, title: 'Webhook not authenticated', detail: `Upvest signature: ${check.reason}.` };
+
+    const text = webhook.rawBody.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return { kind: 'accepted', items: [{ kind: 'malformed', reason: 'package is not JSON', body: text }] };
+    }
+    const envelope = upvestPackageSchema.safeParse(parsed);
+    if (!envelope.success) return { kind: 'accepted', items: [{ kind: 'malformed', reason: 'package has no payload array', body: parsed }] };
+    return { kind: 'accepted', items: envelope.data.payload.map(upvestItem) };
+  }
+
+  return { provider: 'upvest', secrets: [], ignoredStatus: 200, receive };
+}
