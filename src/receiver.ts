@@ -5,6 +5,8 @@ import type { Pool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
 import type { Logger } from './logger.ts';
 import { createSnapTradeAdapter } from './providers/snaptrade/adapter.ts';
+import { createVezgoAdapter } from './providers/vezgo/adapter.ts';
+import { createCredentialCipher } from './security/credential-cipher.ts';
 import { upvestAdaptersFrom } from './providers/upvest/from-config.ts';
 import { createDispatcher, type Dispatcher } from './temporal/dispatcher.ts';
 
@@ -36,6 +38,9 @@ export async function startReceiver({ config, pool, client, logger }: ReceiverDe
   const adapters = [
     createSnapTradeAdapter({ webhookSecrets: config.SNAPTRADE_WEBHOOK_SECRET, consumerKey: config.SNAPTRADE_CONSUMER_KEY }),
     ...upvestAdaptersFrom(config),
+    ...(config.VEZGO_CLIENT_ID
+      ? [createVezgoAdapter({ clientId: config.VEZGO_CLIENT_ID, allowedAddresses: config.VEZGO_ALLOWED_IPS, dedupWindowMs: config.VEZGO_DEDUP_WINDOW })]
+      : []),
   ];
   const app = createApp({
     pool,
@@ -43,6 +48,8 @@ export async function startReceiver({ config, pool, client, logger }: ReceiverDe
     dispatcher,
     logger,
     apiToken: config.API_TOKEN,
+    trustProxy: config.TRUST_PROXY,
+    credentialCipher: config.CREDENTIALS_KEY ? createCredentialCipher(config.CREDENTIALS_KEY) : undefined,
     temporalReachable: async () => {
       await client.connection.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     },

@@ -1,3 +1,4 @@
+import type { ReauthEpisode } from '../../workflows/lifecycle-timers.ts';
 import { instant } from './instant-sql.ts';
 import type { Pool } from './pool.ts';
 
@@ -9,12 +10,14 @@ export interface ConnectionRecord {
   state: string;
   stateSince: string | null;
   lastEventAt: string | null;
+  reauth: { episode: number; promptsSent: number; nextPromptAt: string | null; exhausted: boolean } | null;
   accounts: { accountId: string; lastActivityAt: string }[];
   events: { eventId: string; type: string; occurredAt: string; outcome: string; accountId: string | null; detail: unknown }[];
 }
 
 const TIMELINE_LIMIT = 50;
-const summaryColumns = `provider, connection_id, user_id, brokerage_id, state, ${instant('state_since')}, ${instant('last_event_at')}`;
+const summaryColumns = `provider, connection_id, user_id, brokerage_id, state, ${instant('state_since')}, ${instant('last_event_at')},
+  reauth_exhausted, lifecycle`;
 
 /** The read model backends query: the connection, its current accounts and its latest events. */
 export async function readConnection(pool: Pool, provider: string, connectionId: string): Promise<ConnectionRecord | null> {
@@ -66,5 +69,18 @@ function connectionSummary(row: Record<string, unknown>) {
     state: row.state as string,
     stateSince: row.state_since as string | null,
     lastEventAt: row.last_event_at as string | null,
+    reauth: reauthOf(row.lifecycle as { reauth?: ReauthEpisode | null }, row.reauth_exhausted as boolean),
+  };
+}
+
+/** While broken: how far the re-authentication prompts have gone, and whether they ran out. */
+function reauthOf(lifecycle: { reauth?: ReauthEpisode | null }, exhausted: boolean) {
+  const reauth = lifecycle.reauth;
+  if (!reauth) return null;
+  return {
+    episode: reauth.episode,
+    promptsSent: reauth.promptsSent,
+    nextPromptAt: reauth.nextPromptAt === null ? null : new Date(reauth.nextPromptAt).toISOString(),
+    exhausted,
   };
 }

@@ -3,6 +3,7 @@ import type { DeliveryItem } from '../providers/adapter.ts';
 import { workflowIdFor } from '../temporal/workflow-ids.ts';
 import { textWithoutNul, toJsonb } from './jsonb.ts';
 import { inTransaction, type Pool, type PoolClient } from './pool.ts';
+import { saveLoginName } from './user-profile-store.ts';
 
 /** A journaled event still to be signalled to its workflow. */
 export interface PendingDispatch {
@@ -50,6 +51,7 @@ export async function journalDelivery(
           [provider, textWithoutNul(item.event.eventId), item.event.type, textWithoutNul(workflowId), toJsonb(item.event), requestId],
         );
         const row = inserted.rows[0];
+        if (row && item.loginName) await saveLoginName(client, provider, item.event.userId, item.loginName);
         if (row) result.fresh.push({ journalId: row.id, workflowId, event: item.event });
         else result.duplicates += 1;
       }

@@ -1,5 +1,5 @@
 import type { CredentialCipher } from '../security/credential-cipher.ts';
-import type { Pool } from './pool.ts';
+import type { Pool, PoolClient } from './pool.ts';
 
 export interface UserContact {
   email: string | null;
@@ -40,7 +40,7 @@ export async function loadCredential(pool: Pool, cipher: CredentialCipher, provi
 }
 
 /** Vezgo's loginName: personal data, kept here and never in workflow history. */
-export async function saveLoginName(pool: Pool, provider: string, userId: string, loginName: string): Promise<void> {
+export async function saveLoginName(pool: Pool | PoolClient, provider: string, userId: string, loginName: string): Promise<void> {
   await pool.query(
     `INSERT INTO provider_users (provider, user_id, login_name) VALUES ($1, $2, $3)
      ON CONFLICT (provider, user_id) DO UPDATE SET login_name = EXCLUDED.login_name, updated_at = now()`,

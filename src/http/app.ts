@@ -7,6 +7,8 @@ import type { Dispatcher } from '../temporal/dispatcher.ts';
 import { healthRoutes } from './health-routes.ts';
 import { sendProblem } from './problem.ts';
 import { readRoutes } from './read-routes.ts';
+import { userRoutes } from './user-routes.ts';
+import type { CredentialCipher } from '../security/credential-cipher.ts';
 import { requestId } from './request-id.ts';
 import { webhookRoute } from './webhook-route.ts';
 
@@ -17,15 +19,21 @@ export interface AppDeps {
   apiToken: string;
   logger: Logger;
   temporalReachable: () => Promise<void>;
+  /** Believe X-Forwarded-For for the client address (a reverse proxy in front). */
+  trustProxy?: boolean;
+  /** Encrypts provider credentials backends register; without it they cannot be stored. */
+  credentialCipher?: CredentialCipher | undefined;
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestId);
   app.use(healthRoutes({ pool: deps.pool, temporalReachable: deps.temporalReachable }));
   for (const adapter of deps.adapters) app.use(webhookRoute(adapter, deps));
   app.use(readRoutes(deps.pool, deps.apiToken));
+  app.use(userRoutes(deps.pool, deps.apiToken, deps.credentialCipher));
 
   app.use((_req: Request, res: Response) => sendProblem(res, 404, 'Not found'));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {

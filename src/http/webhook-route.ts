@@ -32,7 +32,8 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
       const verdict = await judge(adapter, {
         rawBody,
         headers: req.headers,
-        remoteAddress: req.socket.remoteAddress,
+        // req.ip honours the app's `trust proxy` setting (TRUST_PROXY): X-Forwarded-For only when told.
+        remoteAddress: req.ip,
         method: req.method,
         target: req.originalUrl,
       });

@@ -12,7 +12,11 @@ export interface InboundWebhook {
 
 /** One item of a delivery; a package (Upvest) holds many, SnapTrade one. */
 export type DeliveryItem =
-  | { kind: 'event'; event: ConnectionEvent }
+  /**
+   * `loginName`: personal data some providers need back for API calls (Vezgo). Stored with the
+   * user in Postgres, never put in the event, so it stays out of workflow history.
+   */
+  | { kind: 'event'; event: ConnectionEvent; loginName?: string }
   /** Authentic but of a type we do not orchestrate (providers add types): journaled, acknowledged. */
   | { kind: 'ignored'; eventId: string; eventType: string; body: unknown }
   /** Authentic but not what the provider documents: dead-lettered for inspection and replay. */

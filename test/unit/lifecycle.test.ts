@@ -100,15 +100,26 @@ const eventTypes: ConnectionEventType[] = [
   'account.removed',
   'account.transactions_updated',
   'account.trades_placed',
+  'connection.sync_succeeded',
+  'connection.sync_failed',
 ];
 const eventSet = fc
   .uniqueArray(fc.integer({ min: 0, max: 59 }), { minLength: 1, maxLength: 12 })
   .chain((seconds) =>
     fc.tuple(
       ...seconds.map((second) =>
-        fc.record({ type: fc.constantFrom(...eventTypes), account: fc.constantFrom('a', 'b', undefined) }).map(({ type, account }) =>
-          event(type, second, type.startsWith('account.') ? { accountId: account ?? 'a' } : {}),
-        ),
+        fc
+          .record({
+            type: fc.constantFrom(...eventTypes),
+            account: fc.constantFrom('a', 'b', undefined),
+            failure: fc.constantFrom('user_action', 'temporary', 'provider'),
+          })
+          .map(({ type, account, failure }) =>
+            event(type, second, {
+              ...(type.startsWith('account.') ? { accountId: account ?? 'a' } : {}),
+              ...(type === 'connection.sync_failed' ? { detail: { failure } } : {}),
+            }),
+          ),
       ),
     ),
   );
