@@ -1,0 +1,494 @@
+// `npm run bench` (or `npx tsx bench/webhook-ack.ts`): how fast the receiver acknowledges SnapTrade
+// webhooks compared with a naive express handler that only inserts the body, and how long an
+// acknowledged event takes to reach its connection's state rows. Everything runs on this machine:
+// local PostgreSQL, a Temporal dev server started here, and the product built as the tests build it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import express from 'express';
+import pg from 'pg';
+import { startTemporalDevServer, type DevServer } from '../src/embedded/temporal-dev-server.ts';
+import { workflowsPath } from '../src/worker.ts';
+import type { TestDatabase } from '../test/support/database.ts';
+import type { Payload } from '../test/support/snaptrade.ts';
+import type { Stack } from '../test/support/stack.ts';
+
+const CONCURRENCY = 16;
+const WARMUP_REQUESTS = 200;
+const MEASURED_REQUESTS = 3000;
+const CONNECTIONS = 200;
+const STATE_SAMPLES = 200;
+const STATE_POLL_MS = 5;
+const DRAIN_POLL_MS = 50;
+const STATE_TIMEOUT_MS = 60_000;
+const DRAIN_TIMEOUT_MS = 5 * 60_000;
+const WEBHOOK_PATH = '/webhooks/snaptrade';
+
+const root = join(import.meta.dirname, '..');
+
+/** Connection-scoped and never terminal, so every event lands in a running connection workflow. */
+const EVENT_TYPES = [
+  'CONNECTION_ADDED',
+  'CONNECTION_UPDATED',
+  'NEW_ACCOUNT_AVAILABLE',
+  'ACCOUNT_TRANSACTIONS_INITIAL_UPDATE',
+  'ACCOUNT_TRANSACTIONS_UPDATED',
+  'CONNECTION_BROKEN',
+  'CONNECTION_FIXED',
+  'TRADES_PLACED',
+] as const;
+const ACCOUNT_SCOPED: ReadonlySet<string> = new Set([
+  'NEW_ACCOUNT_AVAILABLE',
+  'ACCOUNT_TRANSACTIONS_INITIAL_UPDATE',
+  'ACCOUNT_TRANSACTIONS_UPDATED',
+  'TRADES_PLACED',
+]);
+
+interface BenchConnection {
+  userId: string;
+  connectionId: string;
+  accountId: string;
+}
+
+interface BenchEvent {
+  eventId: string;
+  body: string;
+}
+
+interface Reply {
+  status: number;
+  latencyMs: number;
+  /** performance.now() when the last byte of the answer arrived: the moment of the ack. */
+  ackedAt: number;
+}
+
+interface LoadResult {
+  acks: number;
+  failures: Map<string, number>;
+  seconds: number;
+  latencies: number[];
+}
+
+interface Baseline {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface Support {
+  startStack: typeof import('../test/support/stack.ts').startStack;
+  createTestDatabase: typeof import('../test/support/database.ts').createTestDatabase;
+  snapTradePayload: typeof import('../test/support/snaptrade.ts').snapTradePayload;
+}
+
+interface DrainResult {
+  backlogAtEnd: number;
+  undispatchedAtEnd: number;
+  drainedAfterMs: number | undefined;
+}
+
+// Cleanups run last-registered first, whatever stage the run reached.
+const cleanups: Array<() => Promise<void>> = [];
+let finishing: Promise<never> | undefined;
+
+// A crash (the Temporal SDK can throw from its own timers) or Ctrl-C must still clean up.
+process.once('uncaughtException', (error) => {
+  console.error(error);
+  void finish(1);
+});
+process.once('SIGINT', () => void finish(130));
+
+await main().then(
+  () => finish(0),
+  (error: unknown) => {
+    console.error(error);
+    return finish(1);
+  },
+);
+
+async function main(): Promise<void> {
+  printMachine();
+  const server = await startDevServer();
+  cleanups.push(() => server.stop());
+  // Whatever happens to the cleanups, the dev server must not outlive this process.
+  process.once('exit', () => server.process.kill('SIGKILL'));
+  const bundlePath = await writeWorkflowBundle();
+  process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+  process.env.TEMPORAL_ADDRESS = server.address;
+  process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+  const support = await loadSupport();
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  cleanups.push(async () => agent.destroy());
+  const nextEvent = eventSource(support.snapTradePayload, makeConnections(CONNECTIONS));
+
+  // Baseline before and after the product: on a shared machine the background load drifts, and two
+  // baseline runs show how much. The second waits until the product's backlog has drained.
+  const baseline = await startBaseline(support.createTestDatabase);
+  cleanups.push(() => baseline.close());
+  const baselineBefore = await measure('baseline', agent, baseline.url, nextEvent);
+
+  const stack = await support.startStack({ env: productionTuning() });
+  cleanups.push(() => stack.stop());
+  const poller = new pg.Client({ connectionString: stack.db.url });
+  await poller.connect();
+  cleanups.push(() => poller.end());
+  const productResult = await measure('product', agent, stack.receiver.url, nextEvent);
+  const drain = await waitForDrain(poller);
+  const stateLatencies = await sampleAckToState(agent, stack.receiver.url, poller, nextEvent);
+  const baselineAfter = await measure('baseline again', agent, baseline.url, nextEvent);
+
+  printResults({ baselineBefore, product: productResult, baselineAfter }, stateLatencies, drain);
+  reportProductLogProblems(stack);
+}
+
+/** Once only, even when a crash arrives while the run is already cleaning up. */
+function finish(code: number): Promise<never> {
+  finishing ??= cleanUpAndExit(code);
+  return finishing;
+}
+
+async function cleanUpAndExit(code: number): Promise<never> {
+  setTimeout(() => process.exit(code), 60_000).unref();
+  while (cleanups.length > 0) {
+    await cleanups.pop()!().catch((error: unknown) => console.error('cleanup failed:', error));
+  }
+  // The Temporal runtime's native threads would otherwise keep the process alive.
+  process.exit(code);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+function printMachine(): void {
+  const cpus = os.cpus();
+  console.log('machine');
+  console.log(`  cpu      ${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`);
+  console.log(`  memory   ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`);
+  console.log(`  os       ${os.type()} ${os.release()} (${os.arch()})`);
+  console.log(`  node     ${process.version}`);
+  console.log(`  loadavg  ${os.loadavg().map((load) => load.toFixed(2)).join(' ')} (at start)`);
+  console.log(`  product  ${productRevision()}`);
+  console.log('  note     shared, noisy 2-core machine: load generator, receiver, worker, Temporal and');
+  console.log('           PostgreSQL all compete for the same cores; compare ratios, not absolutes');
+  console.log();
+}
+
+/** Others edit the product while it is measured; the figures belong to this revision. */
+function productRevision(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const changed = git('status', '--porcelain', '--', 'src', 'workflows', 'activities', 'test').split('\n').filter(Boolean).length;
+    const head = git('rev-parse', '--short', 'HEAD');
+    return changed === 0 ? `${head} (clean)` : `${head} + ${changed} uncommitted product/test files`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function temporalCli(): string {
+  // The script prints the CLI's path on stdout and builds it only when missing.
+  return execFileSync('bash', [join(root, 'scripts', 'install-temporal.sh')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+async function startDevServer(): Promise<DevServer> {
+  return startTemporalDevServer({ executable: temporalCli(), port: await freePort() });
+}
+
+async function writeWorkflowBundle(): Promise<string> {
+  const work = mkdtempSync(join(os.tmpdir(), 'lifecycle-bench-'));
+  cleanups.push(async () => rmSync(work, { recursive: true, force: true }));
+  const quiet = () => undefined;
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet } });
+  const path = join(work, 'workflow-bundle.js');
+  writeFileSync(path, bundle.code);
+  return path;
+}
+
+/** Imported only now: the test support reads TEMPORAL_ADDRESS and friends from the environment. */
+async function loadSupport(): Promise<Support> {
+  const [{ startStack }, { createTestDatabase }, { snapTradePayload }] = await Promise.all([
+    import('../test/support/stack.ts'),
+    import('../test/support/database.ts'),
+    import('../test/support/snaptrade.ts'),
+  ]);
+  return { startStack, createTestDatabase, snapTradePayload };
+}
+
+/**
+ * The test stack logs at debug and sweeps every 200 ms with a 500 ms grace, which suits tests but
+ * not a load run: a sweeper that young would re-signal events the immediate dispatch is still
+ * working through. These are the receiver's own defaults, as deployed.
+ */
+function productionTuning(): Record<string, string> {
+  return { LOG_LEVEL: 'info', SWEEP_INTERVAL: '5s', SWEEP_GRACE: '10s' };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** What a first implementation would do: parse, insert, answer. */
+async function startBaseline(createTestDatabase: () => Promise<TestDatabase>): Promise<Baseline> {
+  const db = await createTestDatabase();
+  await db.pool.query(`CREATE TABLE baseline_webhooks (id bigserial PRIMARY KEY, body jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())`);
+  const app = express();
+  app.post(WEBHOOK_PATH, express.json(), async (req, res) => {
+    await db.pool.query(`INSERT INTO baseline_webhooks (body) VALUES ($1)`, [req.body]);
+    res.status(200).json({ received: true });
+  });
+  const server = await new Promise<http.Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.drop();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+function makeConnections(count: number): BenchConnection[] {
+  return Array.from({ length: count }, (_, i) => ({
+    userId: `bench-user-${i}`,
+    connectionId: `bench-connection-${i}`,
+    accountId: `bench-account-${i}`,
+  }));
+}
+
+/**
+ * Round-robin over connections; the type index also advances once per round, so each connection
+ * sees every type and consecutive requests differ in type. Every call is a new webhookId, so
+ * nothing is deduplicated.
+ */
+function eventSource(snapTradePayload: (eventType: string, overrides?: Payload) => Payload, connections: readonly BenchConnection[]): () => BenchEvent {
+  let sent = 0;
+  return () => {
+    const connection = connections[sent % connections.length]!;
+    const eventType = EVENT_TYPES[(sent + Math.floor(sent / connections.length)) % EVENT_TYPES.length]!;
+    sent += 1;
+    const payload = snapTradePayload(eventType, {
+      userId: connection.userId,
+      brokerageAuthorizationId: connection.connectionId,
+      eventTimestamp: new Date().toISOString(),
+      ...(ACCOUNT_SCOPED.has(eventType) ? { accountId: connection.accountId } : {}),
+    });
+    return { eventId: `${eventType}:${String(payload.webhookId)}`, body: JSON.stringify(payload) };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+function post(agent: http.Agent, url: string, body: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const request = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        response.resume();
+        response.on('error', reject);
+        response.on('end', () => {
+          const ackedAt = performance.now();
+          resolve({ status: response.statusCode ?? 0, latencyMs: ackedAt - started, ackedAt });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** CONCURRENCY lanes, each sending its next body as soon as its previous one is answered. */
+async function runLoad(agent: http.Agent, url: string, bodies: readonly string[]): Promise<LoadResult> {
+  const result: LoadResult = { acks: 0, failures: new Map(), seconds: 0, latencies: [] };
+  let next = 0;
+  const lane = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++]!;
+      const outcome = await post(agent, url, body).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+      if (typeof outcome !== 'string' && outcome.status === 200) {
+        result.acks += 1;
+        result.latencies.push(outcome.latencyMs);
+      } else {
+        const key = typeof outcome === 'string' ? outcome : `HTTP ${outcome.status}`;
+        result.failures.set(key, (result.failures.get(key) ?? 0) + 1);
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent): Promise<LoadResult> {
+  const url = `${baseUrl}${WEBHOOK_PATH}`;
+  // Bodies are built up front so that building them is not part of what is timed.
+  const bodies = (count: number) => Array.from({ length: count }, () => nextEvent().body);
+  console.log(`${name}: warm-up ${WARMUP_REQUESTS}, then ${MEASURED_REQUESTS} requests at ${CONCURRENCY} in flight`);
+  const warmup = await runLoad(agent, url, bodies(WARMUP_REQUESTS));
+  if (warmup.acks !== WARMUP_REQUESTS) throw new Error(`${name} warm-up failed: ${describeFailures(warmup.failures)}`);
+  const result = await runLoad(agent, url, bodies(MEASURED_REQUESTS));
+  if (result.failures.size > 0) console.log(`  ${name} failures: ${describeFailures(result.failures)}`);
+  return result;
+}
+
+function describeFailures(failures: ReadonlyMap<string, number>): string {
+  return [...failures].map(([reason, count]) => `${count} × ${reason}`).join(', ') || 'none';
+}
+
+// ---------------------------------------------------------------------------------------------
+// From ack to state
+
+async function countBacklog(poller: pg.Client): Promise<{ backlog: number; undispatched: number }> {
+  const { rows } = await poller.query<{ journaled: string; applied: string; undispatched: string }>(
+    `SELECT (SELECT count(*) FROM webhook_journal WHERE status <> 'ignored') AS journaled,
+            (SELECT count(*) FROM connection_events) AS applied,
+            (SELECT count(*) FROM webhook_journal WHERE status = 'pending') AS undispatched`,
+  );
+  const row = rows[0]!;
+  return { backlog: Number(row.journaled) - Number(row.applied), undispatched: Number(row.undispatched) };
+}
+
+/** Every event sent is connection-scoped, so each journal row should end as one connection_events row. */
+async function waitForDrain(poller: pg.Client): Promise<DrainResult> {
+  const started = performance.now();
+  const atEnd = await countBacklog(poller);
+  console.log(`product: load done; ${atEnd.backlog} journaled events not yet applied, ${atEnd.undispatched} not yet signalled`);
+  for (let backlog = atEnd.backlog; backlog > 0; backlog = (await countBacklog(poller)).backlog) {
+    if (performance.now() - started > DRAIN_TIMEOUT_MS) {
+      console.log(`  still ${backlog} events unapplied after ${DRAIN_TIMEOUT_MS / 1000} s; giving up on the drain`);
+      return { backlogAtEnd: atEnd.backlog, undispatchedAtEnd: atEnd.undispatched, drainedAfterMs: undefined };
+    }
+    await sleep(DRAIN_POLL_MS);
+  }
+  return { backlogAtEnd: atEnd.backlog, undispatchedAtEnd: atEnd.undispatched, drainedAfterMs: performance.now() - started };
+}
+
+async function waitForStateRow(poller: pg.Client, eventId: string): Promise<boolean> {
+  const deadline = performance.now() + STATE_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    const { rowCount } = await poller.query(`SELECT 1 FROM connection_events WHERE provider = 'snaptrade' AND event_id = $1`, [eventId]);
+    if (rowCount) return true;
+    await sleep(STATE_POLL_MS);
+  }
+  return false;
+}
+
+/** One event at a time on an otherwise idle product, so each figure is one event's own path. */
+async function sampleAckToState(agent: http.Agent, baseUrl: string, poller: pg.Client, nextEvent: () => BenchEvent): Promise<number[]> {
+  console.log(`product: ${STATE_SAMPLES} single events, ack → connection_events row`);
+  const latencies: number[] = [];
+  for (let i = 0; i < STATE_SAMPLES; i++) {
+    const event = nextEvent();
+    const reply = await post(agent, `${baseUrl}${WEBHOOK_PATH}`, event.body);
+    if (reply.status !== 200) throw new Error(`sample ${event.eventId} answered HTTP ${reply.status}`);
+    if (!(await waitForStateRow(poller, event.eventId))) throw new Error(`no connection_events row for ${event.eventId} after ${STATE_TIMEOUT_MS} ms`);
+    latencies.push(performance.now() - reply.ackedAt);
+  }
+  return latencies;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+interface Figures {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+function figures(result: LoadResult): Figures {
+  return { perSecond: result.acks / result.seconds, p50: percentile(result.latencies, 50), p99: percentile(result.latencies, 99) };
+}
+
+/** Both baseline runs as one sample, for the ratios. */
+function pooled(a: LoadResult, b: LoadResult): LoadResult {
+  const failures = new Map(a.failures);
+  for (const [reason, count] of b.failures) failures.set(reason, (failures.get(reason) ?? 0) + count);
+  return { acks: a.acks + b.acks, failures, seconds: a.seconds + b.seconds, latencies: [...a.latencies, ...b.latencies] };
+}
+
+function row(cells: readonly string[]): string {
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(28) : cell.padStart(9))).join(' ');
+}
+
+function loadRow(name: string, result: LoadResult): string {
+  const f = figures(result);
+  const failed = [...result.failures.values()].reduce((sum, count) => sum + count, 0);
+  return row([name, String(result.acks), String(failed), f.perSecond.toFixed(0), f.p50.toFixed(2), f.p99.toFixed(2)]);
+}
+
+interface LoadResults {
+  baselineBefore: LoadResult;
+  product: LoadResult;
+  baselineAfter: LoadResult;
+}
+
+function printResults(results: LoadResults, stateLatencies: readonly number[], drain: DrainResult): void {
+  const baseline = pooled(results.baselineBefore, results.baselineAfter);
+  const base = figures(baseline);
+  const product = figures(results.product);
+  const times = (value: number) => `${value.toFixed(2)}×`;
+  const ms = (value: number) => value.toFixed(2);
+  console.log();
+  console.log(`POST ${WEBHOOK_PATH}: ${MEASURED_REQUESTS} requests per run after ${WARMUP_REQUESTS} warm-up, ${CONCURRENCY} in flight, ${CONNECTIONS} connections`);
+  console.log(row(['target', 'acks', 'failed', 'acks/s', 'p50 ms', 'p99 ms']));
+  console.log(loadRow('baseline, before product', results.baselineBefore));
+  console.log(loadRow('product (receiver)', results.product));
+  console.log(loadRow('baseline, after product', results.baselineAfter));
+  console.log(loadRow('baseline, both runs pooled', baseline));
+  console.log(row(['product / baseline pooled', '', '', times(product.perSecond / base.perSecond), times(product.p50 / base.p50), times(product.p99 / base.p99)]));
+  console.log();
+  console.log(`ack → connection_events row, ${stateLatencies.length} events one at a time (polled every ${STATE_POLL_MS} ms)`);
+  console.log(`  p50 ${ms(percentile(stateLatencies, 50))} ms   p99 ${ms(percentile(stateLatencies, 99))} ms   max ${ms(Math.max(...stateLatencies))} ms`);
+  const drained = drain.drainedAfterMs === undefined ? 'not within the timeout' : `${(drain.drainedAfterMs / 1000).toFixed(1)} s`;
+  console.log(`after the product's load phase: ${drain.backlogAtEnd} events journaled but not yet applied (${drain.undispatchedAtEnd} not yet signalled); all applied ${drained} later`);
+  console.log(`loadavg at end: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+}
+
+/** The product's own warnings (dispatch failures, sweeps) explain odd figures, so they are surfaced. */
+function reportProductLogProblems(stack: Stack): void {
+  const levels = new Map<string, number>();
+  for (const line of stack.logs) {
+    const parsed = parseLogLine(line);
+    if (parsed && parsed.level >= 40) levels.set(parsed.msg, (levels.get(parsed.msg) ?? 0) + 1);
+  }
+  const sweeps = stack.logs.filter((line) => line.includes('sweeper dispatched')).length;
+  console.log(`product warnings/errors: ${describeFailures(levels)}; sweeper runs that found work: ${sweeps}`);
+}
+
+function parseLogLine(line: string): { level: number; msg: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { level, msg } = value as { level?: unknown; msg?: unknown };
+    return typeof level === 'number' ? { level, msg: typeof msg === 'string' ? msg : '' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
