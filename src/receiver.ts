@@ -9,12 +9,15 @@ import { createVezgoAdapter } from './providers/vezgo/adapter.ts';
 import { createCredentialCipher } from './security/credential-cipher.ts';
 import { upvestAdaptersFrom } from './providers/upvest/from-config.ts';
 import { createDispatcher, type Dispatcher } from './temporal/dispatcher.ts';
+import { createEncryptionCodec } from './temporal/encryption-codec.ts';
 
 export interface ReceiverDeps {
   config: Config;
   pool: Pool;
   client: Client;
   logger: Logger;
+  /** The embedded dev stack's UI on loopback may use the codec endpoint without a token. */
+  trustUiOrigin?: boolean;
 }
 
 export interface Receiver {
@@ -25,7 +28,7 @@ export interface Receiver {
 }
 
 /** The HTTP receiver with its dispatcher and sweeper, listening on config.PORT (0: any free port). */
-export async function startReceiver({ config, pool, client, logger }: ReceiverDeps): Promise<Receiver> {
+export async function startReceiver({ config, pool, client, logger, trustUiOrigin }: ReceiverDeps): Promise<Receiver> {
   const dispatcher = createDispatcher({
     client,
     pool,
@@ -47,7 +50,16 @@ export async function startReceiver({ config, pool, client, logger }: ReceiverDe
     adapters,
     dispatcher,
     logger,
-    apiToken: config.API_TOKEN,
+    auth: {
+      apiToken: config.API_TOKEN,
+      jwt:
+        config.API_JWKS_URL && config.API_JWT_ISSUER && config.API_JWT_AUDIENCE
+          ? { jwksUrl: config.API_JWKS_URL, issuer: config.API_JWT_ISSUER, audience: config.API_JWT_AUDIENCE }
+          : undefined,
+    },
+    codec: config.TEMPORAL_ENCRYPTION_KEY
+      ? { codec: createEncryptionCodec(config.TEMPORAL_ENCRYPTION_KEY), uiOrigin: config.TEMPORAL_UI_ORIGIN, trustUiOrigin: trustUiOrigin ?? false }
+      : undefined,
     trustProxy: config.TRUST_PROXY,
     credentialCipher: config.CREDENTIALS_KEY ? createCredentialCipher(config.CREDENTIALS_KEY) : undefined,
     temporalReachable: async () => {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { durationMs } from './duration.ts';
 import { upvestReceiverEnv } from './upvest-config.ts';
 import { lifecycleEnv } from './lifecycle-config.ts';
+import { temporalEnv } from './temporal-config.ts';
+import { apiAuthEnv } from './api-config.ts';
 
 const list = z
   .string()
@@ -15,6 +17,7 @@ const sharedSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1),
   TEMPORAL_TASK_QUEUE: z.string().min(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...temporalEnv,
 });
 
 export const workerConfigSchema = sharedSchema.extend(lifecycleEnv).extend({
@@ -27,6 +30,7 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   /** Comma-separated, so a new secret can be added before the old one is retired. */
   SNAPTRADE_WEBHOOK_SECRET: list,
   API_TOKEN: z.string().min(16, 'at least 16 characters'),
+  ...apiAuthEnv,
   /** How often the sweeper looks for journaled events the immediate dispatch did not deliver. */
   SWEEP_INTERVAL: durationMs.default(5_000),
   /** How old an undispatched event must be before the sweeper takes it over from the immediate path. */

@@ -94,14 +94,21 @@ export async function markDispatchFailed(client: Pool | PoolClient, journalId: s
   );
 }
 
-/** Rows the immediate dispatch did not get through, locked so concurrent sweepers split the work. */
-export async function lockUndispatched(client: PoolClient, olderThanMs: number, limit: number): Promise<PendingDispatch[]> {
-  const { rows } = await client.query<{ id: string; workflow_id: string; event: ConnectionEvent }>(
-    `SELECT id, workflow_id, event FROM webhook_journal
-     WHERE status = 'pending' AND next_dispatch_at <= now()
-       AND received_at <= now() - make_interval(secs => $1::double precision / 1000)
-     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-    [olderThanMs, limit],
+/**
+ * Claims rows the immediate dispatch did not get through: FOR UPDATE SKIP LOCKED splits them
+ * between concurrent sweepers, and the claim is a lease (next_dispatch_at moves on) taken in a
+ * short transaction, so no row lock is held while Temporal is called.
+ */
+export async function claimUndispatched(pool: Pool, olderThanMs: number, limit: number, leaseMs: number): Promise<PendingDispatch[]> {
+  const { rows } = await pool.query<{ id: string; workflow_id: string; event: ConnectionEvent }>(
+    `UPDATE webhook_journal SET next_dispatch_at = now() + make_interval(secs => $3::double precision / 1000)
+     WHERE id IN (
+       SELECT id FROM webhook_journal
+       WHERE status = 'pending' AND next_dispatch_at <= now()
+         AND received_at <= now() - make_interval(secs => $1::double precision / 1000)
+       ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+     RETURNING id, workflow_id, event`,
+    [olderThanMs, limit, leaseMs],
   );
   return rows.map((row) => ({ journalId: row.id, workflowId: row.workflow_id, event: row.event }));
 }

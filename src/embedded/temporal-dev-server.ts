@@ -9,6 +9,8 @@ export interface DevServerOptions {
   /** SQLite file that keeps workflows across restarts; in memory when omitted. */
   dbFilename?: string;
   namespace?: string;
+  /** Where the Web UI sends payloads to be decoded (our /codec routes) when they are encrypted. */
+  uiCodecEndpoint?: string;
   startTimeoutMs?: number;
 }
 
@@ -40,6 +42,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     ...devServerSearchAttributeFlags(),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
+    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
   const child = spawn(options.executable, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

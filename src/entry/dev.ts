@@ -40,6 +40,7 @@ runMain(async () => {
         port,
         uiPort: port + 1000,
         dbFilename: join(dataDir, 'temporal.db'),
+        ...(process.env.TEMPORAL_ENCRYPTION_KEY ? { uiCodecEndpoint: `http://127.0.0.1:${process.env.PORT ?? 3000}/codec` } : {}),
       });
       process.env.TEMPORAL_ADDRESS = server.address;
       uiUrl = server.uiUrl;
@@ -70,10 +71,20 @@ runMain(async () => {
   await migrate(config.DATABASE_URL);
 
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activityDeps: createActivityDeps(config, pool, logger) });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activityDeps: createActivityDeps(config, pool, logger),
+    encryptionKey: config.TEMPORAL_ENCRYPTION_KEY,
+  });
   const workerRun = worker.run();
-  const { client, connection } = createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
-  const receiver = await startReceiver({ config, pool, client, logger });
+  const { client, connection } = createTemporalClient({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    encryptionKey: config.TEMPORAL_ENCRYPTION_KEY,
+  });
+  const receiver = await startReceiver({ config, pool, client, logger, trustUiOrigin: true });
 
   process.stdout.write(
     [

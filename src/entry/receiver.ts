@@ -12,7 +12,11 @@ runMain(async () => {
   const logger = createLogger(config.LOG_LEVEL);
   const pool = createPool(config.DATABASE_URL);
   await migrate(config.DATABASE_URL);
-  const { client, connection } = createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const { client, connection } = createTemporalClient({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    encryptionKey: config.TEMPORAL_ENCRYPTION_KEY,
+  });
   const receiver = await startReceiver({ config, pool, client, logger });
   logger.info({ url: receiver.url }, 'receiver listening');
 

@@ -6,6 +6,8 @@ import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { Dispatcher } from '../temporal/dispatcher.ts';
 import { healthRoutes } from './health-routes.ts';
 import { sendProblem } from './problem.ts';
+import { createAuthenticator, type AuthOptions } from './auth.ts';
+import { codecRoutes, type CodecRouteOptions } from './codec-routes.ts';
 import { readRoutes } from './read-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import type { CredentialCipher } from '../security/credential-cipher.ts';
@@ -16,7 +18,9 @@ export interface AppDeps {
   pool: Pool;
   adapters: readonly ProviderAdapter[];
   dispatcher: Pick<Dispatcher, 'dispatchNow'>;
-  apiToken: string;
+  auth: AuthOptions;
+  /** Present when payloads are encrypted: the codec endpoint for the Web UI. */
+  codec?: Omit<CodecRouteOptions, 'authenticate'> | undefined;
   logger: Logger;
   temporalReachable: () => Promise<void>;
   /** Believe X-Forwarded-For for the client address (a reverse proxy in front). */
@@ -32,8 +36,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestId);
   app.use(healthRoutes({ pool: deps.pool, temporalReachable: deps.temporalReachable }));
   for (const adapter of deps.adapters) app.use(webhookRoute(adapter, deps));
-  app.use(readRoutes(deps.pool, deps.apiToken));
-  app.use(userRoutes(deps.pool, deps.apiToken, deps.credentialCipher));
+  const authenticate = createAuthenticator(deps.auth);
+  app.use(readRoutes(deps.pool, authenticate));
+  app.use(userRoutes(deps.pool, authenticate, deps.credentialCipher));
+  if (deps.codec) app.use(codecRoutes({ ...deps.codec, authenticate: authenticate('ops:admin') }));
 
   app.use((_req: Request, res: Response) => sendProblem(res, 404, 'Not found'));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {

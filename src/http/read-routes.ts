@@ -1,12 +1,12 @@
 import express, { type Router } from 'express';
 import { readConnection, readUserConnections } from '../db/connection-reads.ts';
 import type { Pool } from '../db/pool.ts';
-import { bearerAuth } from './bearer-auth.ts';
+import type { Authenticator } from './auth.ts';
 import { sendProblem } from './problem.ts';
 
-export function readRoutes(pool: Pool, apiToken: string): Router {
+export function readRoutes(pool: Pool, authenticate: Authenticator): Router {
   const router = express.Router();
-  const auth = bearerAuth(apiToken);
+  const auth = authenticate('connections:read');
 
   router.get('/connections/:provider/:connectionId', auth, async (req, res) => {
     const { provider, connectionId } = req.params as { provider: string; connectionId: string };

@@ -4,7 +4,7 @@ import type { Pool } from '../db/pool.ts';
 import { saveContact, saveCredential } from '../db/user-profile-store.ts';
 import { isValidTimeZone } from '../holds/quiet-hours.ts';
 import type { CredentialCipher } from '../security/credential-cipher.ts';
-import { bearerAuth } from './bearer-auth.ts';
+import type { Authenticator } from './auth.ts';
 import { sendProblem } from './problem.ts';
 
 const contactSchema = z.object({
@@ -17,9 +17,9 @@ const snapTradeCredentialsSchema = z.object({ userSecret: z.string().min(1).max(
 const issuesOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
 
 /** What backends register about their users: how to reach them, and provider credentials. */
-export function userRoutes(pool: Pool, apiToken: string, cipher: CredentialCipher | undefined): Router {
+export function userRoutes(pool: Pool, authenticate: Authenticator, cipher: CredentialCipher | undefined): Router {
   const router = express.Router();
-  const auth = bearerAuth(apiToken);
+  const auth = authenticate('connections:write');
   const json = express.json({ limit: '16kb' });
 
   router.put('/users/:provider/:userId/contact', auth, json, async (req, res) => {

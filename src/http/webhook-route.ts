@@ -57,7 +57,7 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
         } else {
           res.status(200).json({ received: true, events, duplicates: journaled.duplicates, deadLettered: journaled.deadLettered });
         }
-        if (events > 0) void deps.dispatcher.dispatchNow(journaled.fresh);
+        if (events > 0) deps.dispatcher.dispatchNow(journaled.fresh);
       } catch (error) {
         if (isDatabaseUnavailable(error)) {
           log.error({ err: (error as Error).message }, 'journal unavailable; asking the provider to retry');

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { markDispatched, markDispatchFailed, lockUndispatched, type PendingDispatch } from '../db/journal.ts';
-import { inTransaction, type Pool, type PoolClient } from '../db/pool.ts';
+import { claimUndispatched, markDispatched, markDispatchFailed, type PendingDispatch } from '../db/journal.ts';
+import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { ConnectionEvent } from '../domain/connection-event.ts';
 import { connectionEventSignal } from '../../workflows/definitions.ts';
@@ -20,6 +20,13 @@ export interface DispatcherDeps {
 
 const SIGNAL_DEADLINE_MS = 10_000;
 const SWEEP_BATCH = 100;
+/** Longer than a batch of signals can take, so a claimed row is not claimed again meanwhile. */
+const SWEEP_LEASE_MS = 60_000;
+/**
+ * Immediate sends in flight at once. Past this, acked events wait in the journal for the sweeper:
+ * a burst cannot pile up unbounded promises in memory or starve the ack path of connections.
+ */
+const MAX_IN_FLIGHT = 32;
 
 /**
  * Hands journaled events to their workflows with signalWithStart: at once after the ack, and from a
@@ -30,6 +37,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   const { client, pool, logger } = deps;
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> = Promise.resolve();
+  const inFlight = new Set<Promise<unknown>>();
 
   async function signal(item: PendingDispatch): Promise<void> {
     const event = item.event;
@@ -54,32 +62,35 @@ export function createDispatcher(deps: DispatcherDeps) {
     });
   }
 
-  async function deliver(db: Pool | PoolClient, item: PendingDispatch): Promise<boolean> {
+  async function deliver(item: PendingDispatch): Promise<boolean> {
     try {
       await signal(item);
-      await markDispatched(db, item.journalId);
+      await markDispatched(pool, item.journalId);
       return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       logger.warn({ journalId: item.journalId, workflowId: item.workflowId, err: message }, 'dispatch failed; the sweeper will retry');
-      await markDispatchFailed(db, item.journalId, message).catch(() => undefined);
+      await markDispatchFailed(pool, item.journalId, message).catch(() => undefined);
       return false;
     }
   }
 
-  /** Right after the ack; failures stay in the journal for the sweeper. */
-  async function dispatchNow(items: readonly PendingDispatch[]): Promise<void> {
-    for (const item of items) await deliver(pool, item);
+  /** Right after the ack, without waiting; what fails or does not fit stays in the journal for the sweeper. */
+  function dispatchNow(items: readonly PendingDispatch[]): void {
+    if (inFlight.size >= MAX_IN_FLIGHT) return;
+    const sending = (async () => {
+      for (const item of items) await deliver(item);
+    })();
+    inFlight.add(sending);
+    void sending.finally(() => inFlight.delete(sending));
   }
 
   async function sweepOnce(): Promise<number> {
-    return inTransaction(pool, async (db) => {
-      const rows = await lockUndispatched(db, deps.sweepGraceMs, SWEEP_BATCH);
-      let delivered = 0;
-      for (const row of rows) if (await deliver(db, row)) delivered += 1;
-      if (rows.length > 0) logger.info({ found: rows.length, delivered }, 'sweeper dispatched journaled events');
-      return delivered;
-    });
+    const rows = await claimUndispatched(pool, deps.sweepGraceMs, SWEEP_BATCH, SWEEP_LEASE_MS);
+    let delivered = 0;
+    for (const row of rows) if (await deliver(row)) delivered += 1;
+    if (rows.length > 0) logger.info({ found: rows.length, delivered }, 'sweeper dispatched journaled events');
+    return delivered;
   }
 
   function start(): void {
@@ -93,10 +104,12 @@ export function createDispatcher(deps: DispatcherDeps) {
     timer = setTimeout(tick, deps.sweepIntervalMs);
   }
 
+  /** Stops sweeping and waits for sends in flight, so the Temporal connection can close under none. */
   async function stop(): Promise<void> {
     clearTimeout(timer);
     timer = undefined;
     await sweeping;
+    await Promise.allSettled([...inFlight]);
   }
 
   return { dispatchNow, sweepOnce, start, stop };

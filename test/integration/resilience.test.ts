@@ -111,8 +111,8 @@ describe('what survives a crash or an outage', () => {
     const app = createApp({
       pool,
       adapters: [createSnapTradeAdapter({ webhookSecrets: [TEST_SECRET] })],
-      dispatcher: { dispatchNow: async () => assert.fail('nothing may be dispatched that was not journaled') },
-      apiToken: API_TOKEN,
+      dispatcher: { dispatchNow: () => assert.fail('nothing may be dispatched that was not journaled') },
+      auth: { apiToken: API_TOKEN },
       logger: createLogger('silent'),
       temporalReachable: async () => undefined,
     });

@@ -77,8 +77,8 @@ describe('Vezgo hooks', () => {
       const server = createApp({
         pool: stack.db.pool,
         adapters: [adapter],
-        dispatcher: { dispatchNow: async () => undefined },
-        apiToken: API_TOKEN,
+        dispatcher: { dispatchNow: () => undefined },
+        auth: { apiToken: API_TOKEN },
         logger: createLogger('silent'),
         temporalReachable: async () => undefined,
         trustProxy,

@@ -6,6 +6,7 @@ import { receiverConfigSchema, loadConfig, type Config } from '../../src/config/
 import { createActivityDeps } from '../../src/activity-deps.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { startReceiver, type Receiver } from '../../src/receiver.ts';
+import { dataConverterFor } from '../../src/temporal/encryption-codec.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorker } from '../../src/worker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -65,7 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const logger = createLogger(config.LOG_LEVEL, sink);
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterFor(config.TEMPORAL_ENCRYPTION_KEY) });
 
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
@@ -115,6 +116,7 @@ export async function startTestWorker(connection: NativeConnection, config: Conf
     namespace: 'default',
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activityDeps: createActivityDeps(config, db.pool, logger),
+    encryptionKey: config.TEMPORAL_ENCRYPTION_KEY,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
   });
 }

@@ -1,0 +1,8 @@
+import { z } from 'zod';
+
+/** Who may call the HTTP API besides holders of API_TOKEN: JWTs from the organisation's issuer. */
+export const apiAuthEnv = {
+  API_JWKS_URL: z.url().optional(),
+  API_JWT_ISSUER: z.string().min(1).optional(),
+  API_JWT_AUDIENCE: z.string().min(1).optional(),
+};
