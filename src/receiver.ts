@@ -9,6 +9,7 @@ import { createVezgoAdapter } from './providers/vezgo/adapter.ts';
 import { createCredentialCipher } from './security/credential-cipher.ts';
 import { upvestAdaptersFrom } from './providers/upvest/from-config.ts';
 import { createDispatcher, type Dispatcher } from './temporal/dispatcher.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { createEncryptionCodec } from './temporal/encryption-codec.ts';
 
 export interface ReceiverDeps {
@@ -61,6 +62,7 @@ export async function startReceiver({ config, pool, client, logger, trustUiOrigi
       ? { codec: createEncryptionCodec(config.TEMPORAL_ENCRYPTION_KEY), uiOrigin: config.TEMPORAL_UI_ORIGIN, trustUiOrigin: trustUiOrigin ?? false }
       : undefined,
     trustProxy: config.TRUST_PROXY,
+    metrics: createMetrics(pool),
     credentialCipher: config.CREDENTIALS_KEY ? createCredentialCipher(config.CREDENTIALS_KEY) : undefined,
     temporalReachable: async () => {
       await client.connection.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));

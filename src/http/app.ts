@@ -2,12 +2,14 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { Dispatcher } from '../temporal/dispatcher.ts';
 import { healthRoutes } from './health-routes.ts';
 import { sendProblem } from './problem.ts';
 import { createAuthenticator, type AuthOptions } from './auth.ts';
 import { codecRoutes, type CodecRouteOptions } from './codec-routes.ts';
+import { metricsRoute } from './metrics-route.ts';
 import { readRoutes } from './read-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import type { CredentialCipher } from '../security/credential-cipher.ts';
@@ -19,6 +21,7 @@ export interface AppDeps {
   adapters: readonly ProviderAdapter[];
   dispatcher: Pick<Dispatcher, 'dispatchNow'>;
   auth: AuthOptions;
+  metrics?: Metrics | undefined;
   /** Present when payloads are encrypted: the codec endpoint for the Web UI. */
   codec?: Omit<CodecRouteOptions, 'authenticate'> | undefined;
   logger: Logger;
@@ -35,6 +38,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestId);
   app.use(healthRoutes({ pool: deps.pool, temporalReachable: deps.temporalReachable }));
+  if (deps.metrics) app.use(metricsRoute(deps.metrics));
   for (const adapter of deps.adapters) app.use(webhookRoute(adapter, deps));
   const authenticate = createAuthenticator(deps.auth);
   app.use(readRoutes(deps.pool, authenticate));

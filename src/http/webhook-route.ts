@@ -1,8 +1,9 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { insertDeadLetter, journalDelivery } from '../db/journal.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics, WebhookOutcome } from '../metrics/metrics.ts';
 import type { AdapterVerdict, ProviderAdapter } from '../providers/adapter.ts';
 import { redactText } from '../providers/redact.ts';
 import type { Dispatcher } from '../temporal/dispatcher.ts';
@@ -14,6 +15,7 @@ export interface WebhookRouteDeps {
   pool: Pool;
   dispatcher: Pick<Dispatcher, 'dispatchNow'>;
   logger: Logger;
+  metrics?: Metrics | undefined;
 }
 
 /**
@@ -25,6 +27,15 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
   const router = express.Router();
   router.post(
     `/webhooks/${adapter.provider}`,
+    (_req: Request, res: Response, next: NextFunction) => {
+      // Registered before the body parser, so oversize (413) and unreadable bodies are counted too.
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const outcome = (res.locals.outcome as WebhookOutcome | undefined) ?? `status_${res.statusCode}`;
+        deps.metrics?.webhook(adapter.provider, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+      });
+      next();
+    },
     express.raw({ type: () => true, limit: MAX_WEBHOOK_BYTES }),
     async (req: Request, res: Response) => {
       const log = deps.logger.child({ requestId: req.requestId, provider: adapter.provider });
@@ -51,10 +62,13 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
         const events = journaled.fresh.length;
         log.info({ events, duplicates: journaled.duplicates, ignored: journaled.ignored, deadLettered: journaled.deadLettered }, 'webhook journaled');
         if (events === 0 && journaled.ignored === 0 && journaled.duplicates > 0) {
+          res.locals.outcome = 'duplicate';
           res.status(200).json({ received: true, duplicate: true });
         } else if (events === 0 && journaled.ignored > 0) {
+          res.locals.outcome = 'ignored';
           res.status(adapter.ignoredStatus ?? 202).json({ received: true, ignored: true });
         } else {
+          res.locals.outcome = 'accepted';
           res.status(200).json({ received: true, events, duplicates: journaled.duplicates, deadLettered: journaled.deadLettered });
         }
         if (events > 0) deps.dispatcher.dispatchNow(journaled.fresh);
