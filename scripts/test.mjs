@@ -3,12 +3,17 @@
 // test file makes its own database and task queue. Extra arguments select test files.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureDependencies, ensureTemporalCli, root } from './lib/bootstrap.mjs';
+import { ensureChromium, ensureDependencies, ensureTemporalCli, root } from './lib/bootstrap.mjs';
 
 ensureDependencies();
 const cli = ensureTemporalCli();
 if (!cli) {
   console.error('the tests need the pinned temporal CLI, and it cannot be built here (no Go toolchain)');
+  process.exit(1);
+}
+
+if (!ensureChromium() && process.env.CI) {
+  console.error('CI runs every test, the Web UI one included: Chromium is required');
   process.exit(1);
 }
 

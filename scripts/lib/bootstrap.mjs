@@ -24,3 +24,21 @@ export function ensureTemporalCli() {
   if (result.status === 3) return undefined;
   process.exit(result.status ?? 1);
 }
+
+/**
+ * The Web UI test drives Debian's Chromium (no browser download works here). As root, install it
+ * when missing; otherwise say how, and that test is skipped.
+ */
+export function ensureChromium() {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(path)) return true;
+  if (process.getuid?.() !== 0 || spawnSync('which', ['apt-get']).status !== 0) {
+    console.error(`no Chromium at ${path}: install Debian's chromium package (or set CHROMIUM_PATH) to run the Web UI test`);
+    return false;
+  }
+  console.error('installing Chromium from Debian packages for the Web UI test');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env }) : update;
+  return install.status === 0 && existsSync(path);
+}
