@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import { receiverConfigSchema, workerConfigSchema } from '../../src/config/config.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  healthcheck?: { test: unknown };
+  depends_on?: Record<string, { condition: string }>;
+}
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+
+/** Variables the configuration cannot start without: neither optional nor defaulted. */
+function requiredVariables(schema: z.ZodObject): string[] {
+  return Object.entries(schema.shape)
+    .filter(([, field]) => !(field as z.ZodType).safeParse(undefined).success)
+    .map(([name]) => name);
+}
+
+test('the production shape: Postgres, Temporal on it with its UI, receiver and worker from the Dockerfile', () => {
+  assert.deepEqual(Object.keys(services).sort(), ['postgres', 'receiver', 'temporal', 'temporal-ui', 'worker']);
+  assert.ok(existsSync(join(root, 'Dockerfile')));
+  for (const name of ['receiver', 'worker']) assert.equal(services[name]!.build, '.', `${name} is built from this repository`);
+  assert.match(services.temporal!.image!, /^temporalio\/auto-setup:/);
+  assert.equal(services.temporal!.environment!.POSTGRES_SEEDS, 'postgres', 'Temporal persists in the compose PostgreSQL');
+  assert.match(services['temporal-ui']!.image!, /^temporalio\/ui:/);
+  assert.equal(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS, 'temporal:7233');
+  assert.deepEqual(services.receiver!.command, ['node', '--import', 'tsx', 'src/entry/receiver.ts']);
+  assert.deepEqual(services.worker!.command, ['node', '--import', 'tsx', 'src/entry/worker.ts']);
+});
+
+test('ports line up with what the services listen on', () => {
+  const env = services.receiver!.environment!;
+  assert.ok(services.receiver!.ports!.includes(`${env.PORT}:${env.PORT}`));
+  assert.ok(services.temporal!.ports!.includes('7233:7233'));
+  assert.ok(services['temporal-ui']!.ports!.includes('8080:8080'));
+  assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
+  assert.match(env.DATABASE_URL!, /@postgres:5432\//);
+});
+
+test('every variable the configuration requires is set for the process that needs it', () => {
+  const receiverNeeds = requiredVariables(receiverConfigSchema);
+  const workerNeeds = requiredVariables(workerConfigSchema);
+  assert.ok(receiverNeeds.includes('API_TOKEN') && workerNeeds.includes('DATABASE_URL'), 'the check sees the schemas');
+  for (const name of receiverNeeds) assert.ok(name in services.receiver!.environment!, `receiver lacks ${name}`);
+  for (const name of workerNeeds) assert.ok(name in services.worker!.environment!, `worker lacks ${name}`);
+  for (const name of ['SNAPTRADE_WEBHOOK_SECRET', 'API_TOKEN']) {
+    assert.match(services.receiver!.environment![name]!, /^\$\{\w+:\?/, `${name} must come from the operator, never a default in the file`);
+  }
+});
+
+test('every service has a health check and starts after what it depends on is healthy', () => {
+  for (const [name, service] of Object.entries(services)) {
+    if (name === 'worker' || name === 'temporal-ui') continue;
+    assert.ok(service.healthcheck, `${name} has a health check`);
+  }
+  for (const name of ['receiver', 'worker']) {
+    assert.deepEqual(services[name]!.depends_on, { postgres: { condition: 'service_healthy' }, temporal: { condition: 'service_healthy' } });
+  }
+});
+
+test('the README says how to run it', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  assert.match(readme, /docker compose up --build/);
+});
