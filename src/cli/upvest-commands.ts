@@ -1,6 +1,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import type { CliIo } from './cli-io.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { upvestCliConfigSchema, type UpvestCliConfig } from '../config/upvest-config.ts';
 import { createUpvestApi, type UpvestApi } from '../providers/upvest/api/client.ts';
@@ -9,12 +10,6 @@ import { createRequestSigner, signingKeyFrom } from '../providers/upvest/api/req
 import { listQuerySchema, webhookCreateSchema, webhookUpdateSchema, type Webhook } from '../providers/upvest/api/schemas.ts';
 import { keysById, usableJwks } from '../providers/upvest/jwks.ts';
 
-export interface CliIo {
-  env: NodeJS.ProcessEnv;
-  fetch?: typeof fetch;
-  out(text: string): void;
-  err(text: string): void;
-}
 
 export const usage = `usage: npm run upvest -- webhooks <command>
   list [--sort created_at|updated_at|title|url|enabled] [--order ASC|DESC] [--offset N] [--limit N] [--json]

@@ -1,0 +1,112 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { createPool, type Pool } from '../db/pool.ts';
+import { connectionTimeline, journalBacklog, listAlerts, listConnections, listDeadLetters, listIgnored, resolveAlertById } from '../db/ops-queries.ts';
+import { table, type CliIo } from './cli-io.ts';
+
+export const usage = `usage: npm run ops -- <command>
+  connections list [--state broken|degraded|active|connecting|deleted] [--provider P] [--limit N]
+  connections show <provider> <connectionId> [--limit N]     the connection's timeline
+  dead-letters list [--provider P] [--limit N]
+  ignored list [--provider P] [--limit N]
+  journal backlog [--limit N]                                events journaled but not yet signalled
+  alerts list [--all]
+  alerts resolve <id>`;
+
+class UsageError extends Error {}
+
+const opsConfigSchema = z.object({ DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL') });
+
+type Command = (pool: Pool, args: string[], io: CliIo) => Promise<void>;
+
+const listOptions = { provider: { type: 'string' }, limit: { type: 'string', default: '50' } } as const;
+
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>, positionals = 0): Parsed {
+  try {
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
+    if (parsed.positionals.length !== positionals) throw new UsageError(`expected ${positionals} argument(s)`);
+    return { values: parsed.values as Parsed['values'], positionals: parsed.positionals };
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
+  }
+}
+
+function limitOf(value: unknown): number {
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit takes a whole number from 1 to 10000');
+  return limit;
+}
+
+const text = (value: string | boolean | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
+
+const commands: Record<string, Command> = {
+  async 'connections list'(pool, args, io) {
+    const { values } = parse(args, { ...listOptions, state: { type: 'string' } });
+    const rows = await listConnections(pool, { state: text(values.state), provider: text(values.provider), limit: limitOf(values.limit) });
+    io.out(table(rows, ['provider', 'connection_id', 'state', 'state_since', 'user_id', 'brokerage_id', 'reauth_exhausted']));
+  },
+  async 'connections show'(pool, args, io) {
+    const { values, positionals } = parse(args, { limit: listOptions.limit }, 2);
+    const rows = await connectionTimeline(pool, positionals[0]!, positionals[1]!, limitOf(values.limit));
+    io.out(table(rows, ['occurred_at', 'event_type', 'outcome', 'account_id', 'event_id']));
+  },
+  async 'dead-letters list'(pool, args, io) {
+    const { values } = parse(args, listOptions);
+    io.out(table(await listDeadLetters(pool, text(values.provider), limitOf(values.limit)), ['id', 'provider', 'received_at', 'replayed_at', 'reason']));
+  },
+  async 'ignored list'(pool, args, io) {
+    const { values } = parse(args, listOptions);
+    io.out(table(await listIgnored(pool, text(values.provider), limitOf(values.limit)), ['id', 'provider', 'event_type', 'received_at', 'event_id']));
+  },
+  async 'journal backlog'(pool, args, io) {
+    const { values } = parse(args, { limit: listOptions.limit });
+    const { summary, rows } = await journalBacklog(pool, limitOf(values.limit));
+    io.out(`${summary.pending} pending, ${summary.failing} with failed attempts, oldest received ${summary.oldest?.toISOString() ?? '-'}`);
+    if (rows.length > 0) io.out(table(rows, ['id', 'provider', 'event_type', 'workflow_id', 'received_at', 'dispatch_attempts', 'last_error']));
+  },
+  async 'alerts list'(pool, args, io) {
+    const { values } = parse(args, { all: { type: 'boolean', default: false } });
+    io.out(table(await listAlerts(pool, values.all === true), ['id', 'kind', 'scope', 'status', 'occurrences', 'opened_at', 'message']));
+  },
+  async 'alerts resolve'(pool, args, io) {
+    const { positionals } = parse(args, {}, 1);
+    if (!(await resolveAlertById(pool, positionals[0]!))) throw new UsageError(`no open alert ${positionals[0]}`);
+    io.out(`resolved alert ${positionals[0]}`);
+  },
+};
+
+/** Exit codes: 0 done, 1 failed, 2 bad usage or configuration. */
+export async function runOpsCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [noun, verb, ...rest] = argv;
+  const command = commands[`${noun} ${verb}`];
+  if (!command) {
+    io.err(usage);
+    return 2;
+  }
+  let pool: Pool | undefined;
+  try {
+    const config = loadConfig(opsConfigSchema, io.env);
+    pool = createPool(config.DATABASE_URL, 2);
+    await command(pool, rest, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n${usage}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return 2;
+    }
+    io.err(error instanceof Error ? error.message : String(error));
+    return 1;
+  } finally {
+    await pool?.end();
+  }
+}
