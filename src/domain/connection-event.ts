@@ -44,6 +44,8 @@ export const connectionEventSchema = z.object({
   brokerageId: z.string().min(1).max(256).optional(),
   /** Provider facts worth keeping (result codes, client ids); never credentials. */
   detail: z.record(z.string(), detailValue),
+  /** The receiving request's id, so logs follow an event from receipt to the activity that applied it. */
+  requestId: z.string().max(128).optional(),
 });
 
 export type ConnectionEventType = z.infer<typeof connectionEventTypeSchema>;
