@@ -61,6 +61,7 @@ export function createActivityDeps(config: WorkerConfig, pool: Pool, logger: Log
 
   return {
     pool,
+    logger,
     alerter,
     outages,
     notifier,

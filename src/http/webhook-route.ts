@@ -58,7 +58,8 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
           return;
         }
 
-        const journaled = await journalDelivery(deps.pool, adapter.provider, verdict.items, req.requestId);
+        const items = verdict.items.map((item) => (item.kind === 'event' ? { ...item, event: { ...item.event, requestId: req.requestId } } : item));
+        const journaled = await journalDelivery(deps.pool, adapter.provider, items, req.requestId);
         const events = journaled.fresh.length;
         log.info({ events, duplicates: journaled.duplicates, ignored: journaled.ignored, deadLettered: journaled.deadLettered }, 'webhook journaled');
         if (events === 0 && journaled.ignored === 0 && journaled.duplicates > 0) {

@@ -4,7 +4,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { snapTradePayload } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
 
-describe('GET /metrics', () => {
+describe('observability: metrics and logs', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack();
@@ -40,5 +40,18 @@ describe('GET /metrics', () => {
     assert.equal(value(after, 'connections{provider="snaptrade",state="broken"}'), 1);
     assert.equal(value(after, 'journal_backlog'), 0);
     assert.equal(value(after, 'journal_dispatch_lag_seconds'), 0);
+  });
+
+  test('one request id follows an event from receipt to the activity that applied it', async () => {
+    const requestId = 'trace-7f1c2d';
+    const res = await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: 'conn-traced' }), { 'x-request-id': requestId });
+    assert.equal(res.status, 200);
+    const lines = await waitFor(async () => {
+      const mine = stack.logs.map((line) => JSON.parse(line) as { requestId?: string; msg: string }).filter((entry) => entry.requestId === requestId);
+      return mine.some((entry) => entry.msg === 'connection event applied') && mine;
+    }, 'the activity log line');
+    assert.deepEqual(lines.map((entry) => entry.msg), ['webhook journaled', 'connection event applied']);
+    const { rows } = await stack.db.pool.query(`SELECT request_id FROM webhook_journal WHERE event_id LIKE 'CONNECTION_ADDED:%' AND workflow_id = 'connection:snaptrade:conn-traced'`);
+    assert.deepEqual(rows, [{ request_id: requestId }]);
   });
 });
