@@ -10,6 +10,7 @@ import { createCredentialCipher } from './security/credential-cipher.ts';
 import { upvestAdaptersFrom } from './providers/upvest/from-config.ts';
 import { createDispatcher, type Dispatcher } from './temporal/dispatcher.ts';
 import { createMetrics } from './metrics/metrics.ts';
+import { ConnectionsClient } from './client/connections-client.ts';
 import { createEncryptionCodec } from './temporal/encryption-codec.ts';
 
 export interface ReceiverDeps {
@@ -63,6 +64,11 @@ export async function startReceiver({ config, pool, client, logger, trustUiOrigi
       : undefined,
     trustProxy: config.TRUST_PROXY,
     metrics: createMetrics(pool),
+    connections: new ConnectionsClient(client, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      attemptTimeoutMs: config.ATTEMPT_TIMEOUT,
+      workflowEventsPerRun: config.WORKFLOW_EVENTS_PER_RUN,
+    }),
     credentialCipher: config.CREDENTIALS_KEY ? createCredentialCipher(config.CREDENTIALS_KEY) : undefined,
     temporalReachable: async () => {
       await client.connection.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));

@@ -1,6 +1,7 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import type { ConnectionView } from './connection-view.ts';
+import type { BackendAttempt } from './backend-attempts.ts';
 import type { UserState } from './user-lifecycle.ts';
 
 /** Names shared by the workflows and the clients that signal and query them. */
@@ -9,3 +10,7 @@ export const connectionStateQuery = defineQuery<ConnectionView>('state');
 export const userStateQuery = defineQuery<UserView>('state');
 
 export type UserView = Omit<UserState, 'seenEventIds'>;
+
+/** Starts (or joins) a backend's connection attempt on the user's workflow; answers at once. */
+export const startAttemptUpdate = defineUpdate<BackendAttempt, [{ brokerageId: string | null; timeoutMs: number }]>('startAttempt');
+export const attemptQuery = defineQuery<BackendAttempt | null, [string]>('attempt');

@@ -1,4 +1,5 @@
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
+import { resolveAttempts, type BackendAttempt } from './backend-attempts.ts';
 
 /**
  * A provider user's registration and connection attempts: the events that carry no connection id.
@@ -19,6 +20,8 @@ export interface UserState {
   registeredAt: string | null;
   /** Latest first, bounded. */
   attempts: ConnectionAttempt[];
+  /** What backends are waiting for (POST /connections/attempts), latest first. */
+  backendAttempts: BackendAttempt[];
   seenEventIds: string[];
 }
 
@@ -30,12 +33,16 @@ export const USER_ATTEMPTS_KEPT = 50;
 const SEEN_WINDOW = 1000;
 
 export function initialUserState(provider: string, userId: string): UserState {
-  return { provider, userId, registeredAt: null, attempts: [], seenEventIds: [] };
+  return { provider, userId, registeredAt: null, attempts: [], backendAttempts: [], seenEventIds: [] };
 }
 
-export function applyUserEvent(state: UserState, event: ConnectionEvent): { state: UserState; effects: UserEffect[] } {
+export function applyUserEvent(state: UserState, event: ConnectionEvent, now: number): { state: UserState; effects: UserEffect[] } {
   if (state.seenEventIds.includes(event.eventId)) return { state, effects: [] };
-  let next: UserState = { ...state, seenEventIds: [...state.seenEventIds, event.eventId].slice(-SEEN_WINDOW) };
+  let next: UserState = {
+    ...state,
+    backendAttempts: resolveAttempts(state.backendAttempts ?? [], event, now),
+    seenEventIds: [...state.seenEventIds, event.eventId].slice(-SEEN_WINDOW),
+  };
   const effects: UserEffect[] = [];
 
   if (event.type === 'user.registered' && (next.registeredAt === null || event.occurredAt < next.registeredAt)) {

@@ -1,7 +1,8 @@
-import { continueAsNew, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { UserActivities } from '../activities/user-activities.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
-import { connectionEventSignal, userStateQuery } from './definitions.ts';
+import { expireAttempts, nextAttemptDeadline, startAttempt } from './backend-attempts.ts';
+import { attemptQuery, connectionEventSignal, startAttemptUpdate, userStateQuery } from './definitions.ts';
 import { runEventLoop } from './event-loop.ts';
 import { providerKey, userIdKey } from './search-attributes.ts';
 import { applyUserEvent, initialUserState, type UserState } from './user-lifecycle.ts';
@@ -33,6 +34,17 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     const { seenEventIds: _seen, ...view } = state;
     return view;
   });
+  // A backend waiting on the truth instead of the portal redirect: started here, resolved by webhooks.
+  setHandler(
+    startAttemptUpdate,
+    ({ brokerageId, timeoutMs }) => {
+      const started = startAttempt(state.backendAttempts ?? [], { attemptId: uuid4(), brokerageId, now: Date.now(), timeoutMs });
+      state = { ...state, backendAttempts: started.attempts };
+      return started.attempt;
+    },
+    { validator: ({ timeoutMs }) => assertPositive(timeoutMs) },
+  );
+  setHandler(attemptQuery, (attemptId) => (state.backendAttempts ?? []).find((a) => a.attemptId === attemptId) ?? null);
   upsertSearchAttributes([
     { key: providerKey, value: input.provider },
     { key: userIdKey, value: input.userId },
@@ -40,7 +52,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 
   const exit = await runEventLoop(queue, input.maxEventsPerRun, {
     async apply(event) {
-      const step = applyUserEvent(state, event);
+      const step = applyUserEvent(state, event, Date.now());
       state = step.state;
       if (step.effects.length > 0) {
         const attempt = step.effects.find((effect) => effect.type === 'recordAttempt')?.attempt;
@@ -48,8 +60,16 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       }
       return 'continue';
     },
+    nextDeadline: () => nextAttemptDeadline(state.backendAttempts ?? []),
+    async onDeadline() {
+      state = { ...state, backendAttempts: expireAttempts(state.backendAttempts ?? [], Date.now()) };
+    },
   });
   if (exit.reason === 'continue-as-new') {
     await continueAsNew<typeof userWorkflow>({ ...input, state, pending: exit.pending });
   }
+}
+
+function assertPositive(timeoutMs: number): void {
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new Error('timeoutMs must be a positive number of milliseconds');
 }

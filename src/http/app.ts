@@ -7,6 +7,8 @@ import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { Dispatcher } from '../temporal/dispatcher.ts';
 import { healthRoutes } from './health-routes.ts';
 import { sendProblem } from './problem.ts';
+import type { ConnectionsClient } from '../client/connections-client.ts';
+import { attemptRoutes } from './attempt-routes.ts';
 import { createAuthenticator, type AuthOptions } from './auth.ts';
 import { codecRoutes, type CodecRouteOptions } from './codec-routes.ts';
 import { metricsRoute } from './metrics-route.ts';
@@ -22,6 +24,8 @@ export interface AppDeps {
   dispatcher: Pick<Dispatcher, 'dispatchNow'>;
   auth: AuthOptions;
   metrics?: Metrics | undefined;
+  /** Backend-driven workflows (attempts); absent in tests that only exercise the webhook path. */
+  connections?: ConnectionsClient | undefined;
   /** Present when payloads are encrypted: the codec endpoint for the Web UI. */
   codec?: Omit<CodecRouteOptions, 'authenticate'> | undefined;
   logger: Logger;
@@ -41,6 +45,8 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.metrics) app.use(metricsRoute(deps.metrics));
   for (const adapter of deps.adapters) app.use(webhookRoute(adapter, deps));
   const authenticate = createAuthenticator(deps.auth);
+  // Before the read routes: /connections/attempts/:id would otherwise read as /connections/:provider/:id.
+  if (deps.connections) app.use(attemptRoutes(deps.connections, authenticate));
   app.use(readRoutes(deps.pool, authenticate));
   app.use(userRoutes(deps.pool, authenticate, deps.credentialCipher));
   if (deps.codec) app.use(codecRoutes({ ...deps.codec, authenticate: authenticate('ops:admin') }));

@@ -7,6 +7,7 @@ import { connectionEventSignal } from '../../workflows/definitions.ts';
 import type { ConnectionWorkflowInput } from '../../workflows/connection-workflow.ts';
 import type { UserWorkflowInput } from '../../workflows/user-workflow.ts';
 import { providerKey, userIdKey } from '../../workflows/search-attributes.ts';
+import { userWorkflowId } from './workflow-ids.ts';
 
 export interface DispatcherDeps {
   client: Client;
@@ -55,9 +56,11 @@ export function createDispatcher(deps: DispatcherDeps) {
       if (event.connectionId) {
         const input: ConnectionWorkflowInput = { provider: event.provider, connectionId: event.connectionId, maxEventsPerRun: deps.workflowEventsPerRun };
         await client.workflow.signalWithStart('connectionWorkflow', { ...options, args: [input] });
-      } else {
+      }
+      // A new connection also answers its user's pending attempt: the user workflow hears of it too.
+      if (!event.connectionId || event.type === 'connection.added') {
         const input: UserWorkflowInput = { provider: event.provider, userId: event.userId, maxEventsPerRun: deps.workflowEventsPerRun };
-        await client.workflow.signalWithStart('userWorkflow', { ...options, args: [input] });
+        await client.workflow.signalWithStart('userWorkflow', { ...options, workflowId: userWorkflowId(event.provider, event.userId), args: [input] });
       }
     });
   }

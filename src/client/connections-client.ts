@@ -1,0 +1,87 @@
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { BackendAttempt } from '../../workflows/backend-attempts.ts';
+import type { ConnectionView } from '../../workflows/connection-view.ts';
+import { attemptQuery, connectionStateQuery, startAttemptUpdate } from '../../workflows/definitions.ts';
+import type { UserWorkflowInput } from '../../workflows/user-workflow.ts';
+import { connectionWorkflowId, userWorkflowId } from '../temporal/workflow-ids.ts';
+import { decodeAttemptId, encodeAttemptId } from './attempt-id.ts';
+
+export interface ConnectionsClientOptions {
+  taskQueue: string;
+  /** How long an attempt waits for the provider's webhook before it is abandoned. */
+  attemptTimeoutMs: number;
+  workflowEventsPerRun?: number;
+}
+
+export type AttemptView = Omit<BackendAttempt, 'attemptId' | 'startedAt' | 'deadline' | 'resolvedAt'> & {
+  attemptId: string;
+  provider: string;
+  userId: string;
+  startedAt: string;
+  deadline: string;
+  resolvedAt: string | null;
+};
+
+const POLL_INTERVAL_MS = 250;
+
+/**
+ * The backend's handle on connection workflows, straight over Temporal: what the HTTP API does,
+ * for services in the same network. `import { ConnectionsClient } from 'connection-lifecycle'`.
+ */
+export class ConnectionsClient {
+  constructor(
+    private readonly client: Client,
+    private readonly options: ConnectionsClientOptions,
+  ) {}
+
+  /** Starts (or joins) the user's attempt and answers at once; the webhooks decide how it ends. */
+  async startAttempt(request: { provider: string; userId: string; brokerageId?: string | null }): Promise<AttemptView> {
+    const input: UserWorkflowInput = { provider: request.provider, userId: request.userId, maxEventsPerRun: this.options.workflowEventsPerRun ?? 500 };
+    const attempt = await this.client.workflow.executeUpdateWithStart(startAttemptUpdate, {
+      args: [{ brokerageId: request.brokerageId ?? null, timeoutMs: this.options.attemptTimeoutMs }],
+      startWorkflowOperation: new WithStartWorkflowOperation('userWorkflow', {
+        workflowId: userWorkflowId(request.provider, request.userId),
+        taskQueue: this.options.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+    return viewOf(request.provider, request.userId, attempt);
+  }
+
+  /** The attempt's status; with `waitMs`, waits up to that long for it to stop being pending. */
+  async getAttempt(id: string, waitMs = 0): Promise<AttemptView | null> {
+    const ref = decodeAttemptId(id);
+    if (!ref) return null;
+    const handle = this.client.workflow.getHandle(userWorkflowId(ref.provider, ref.userId));
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      let attempt: BackendAttempt | null;
+      try {
+        attempt = await handle.query(attemptQuery, ref.attemptId);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        throw error;
+      }
+      if (!attempt) return null;
+      if (attempt.status !== 'pending' || Date.now() >= deadline) return viewOf(ref.provider, ref.userId, attempt);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_INTERVAL_MS, deadline - Date.now())));
+    }
+  }
+
+  async connectionState(provider: string, connectionId: string): Promise<ConnectionView> {
+    return this.client.workflow.getHandle(connectionWorkflowId(provider, connectionId)).query(connectionStateQuery);
+  }
+}
+
+function viewOf(provider: string, userId: string, attempt: BackendAttempt): AttemptView {
+  return {
+    ...attempt,
+    attemptId: encodeAttemptId(provider, userId, attempt.attemptId),
+    provider,
+    userId,
+    startedAt: new Date(attempt.startedAt).toISOString(),
+    deadline: new Date(attempt.deadline).toISOString(),
+    resolvedAt: attempt.resolvedAt === null ? null : new Date(attempt.resolvedAt).toISOString(),
+  };
+}

@@ -1,0 +1,4 @@
+/** The package's public surface for backends: drive connection workflows over Temporal. */
+export { ConnectionsClient, type AttemptView, type ConnectionsClientOptions } from './client/connections-client.ts';
+export type { ConnectionView } from '../workflows/connection-view.ts';
+export type { ConnectionEvent } from './domain/connection-event.ts';
