@@ -5,7 +5,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +17,8 @@ import { workflowsPath } from '../src/worker.ts';
 import type { TestDatabase } from '../test/support/database.ts';
 import type { Payload } from '../test/support/snaptrade.ts';
 import type { Stack } from '../test/support/stack.ts';
+import type { AddressInfo } from 'node:net';
+import { freePort } from '../test/support/free-port.ts';
 
 const CONCURRENCY = 16;
 const WARMUP_REQUESTS = 200;
@@ -229,15 +230,6 @@ function productionTuning(): Record<string, string> {
   return { LOG_LEVEL: 'info', SWEEP_INTERVAL: '5s', SWEEP_GRACE: '10s' };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** What a first implementation would do: parse, insert, answer. */
 async function startBaseline(createTestDatabase: () => Promise<TestDatabase>): Promise<Baseline> {

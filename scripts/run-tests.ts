@@ -1,12 +1,12 @@
 // Second half of `npm test` (see test.mjs): one dev server and one workflow bundle for the run.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startTemporalDevServer } from '../src/embedded/temporal-dev-server.ts';
 import { workflowsPath } from '../src/worker.ts';
+import { freePort } from '../test/support/free-port.ts';
 
 const root = join(import.meta.dirname, '..');
 const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles(join(root, 'test'));
@@ -35,12 +35,3 @@ function testFiles(dir: string): string[] {
     .sort();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}

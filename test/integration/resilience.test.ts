@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { NativeConnection } from '@temporalio/worker';
@@ -12,18 +11,11 @@ import { createSnapTradeAdapter } from '../../src/providers/snaptrade/adapter.ts
 import { API_TOKEN, startStack, startTestWorker, type Stack } from '../support/stack.ts';
 import { snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
+import type { AddressInfo } from 'node:net';
+import { freePort } from '../support/free-port.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const timeline = async (stack: Stack, connectionId: string) =>
   (await stack.db.pool.query(`SELECT count(*)::int AS n FROM connection_events WHERE connection_id = $1`, [connectionId])).rows[0].n as number;

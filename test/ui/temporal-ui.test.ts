@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
@@ -8,19 +7,11 @@ import { startTemporalDevServer, type DevServer } from '../../src/embedded/tempo
 import { startStack, type Stack } from '../support/stack.ts';
 import { snapTradePayload } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
+import { freePort } from '../support/free-port.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the operator in the Temporal Web UI', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (scripts/test.mjs installs Debian's chromium when run as root)` }, () => {
   let server: DevServer;
