@@ -1,5 +1,6 @@
-import { continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { continueAsNew, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ConnectionActivities } from '../activities/connection-activities.ts';
+import type { HoldingsActivities } from '../activities/holdings-activities.ts';
 import type { ConnectionRef, ReauthActivities } from '../activities/reauth-activities.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import { viewOf } from './connection-view.ts';
@@ -7,6 +8,7 @@ import { connectionEventSignal, connectionStateQuery } from './definitions.ts';
 import { runEventLoop } from './event-loop.ts';
 import { applyEvent, initialConnectionState, snapshotOf, type ConnectionState, type Effect } from './lifecycle.ts';
 import { nextWakeUp, tick, userPromptDue } from './lifecycle-timers.ts';
+import { startProviderNotice } from './provider-notice-workflow.ts';
 import { connectionStateKey, providerKey, reauthExhaustedKey, userIdKey } from './search-attributes.ts';
 
 export interface ConnectionWorkflowInput {
@@ -27,7 +29,9 @@ const store = proxyActivities<ConnectionActivities & Pick<ReauthActivities, 'lif
 });
 // Outbound calls are bounded, so a dead endpoint cannot stall the connection's event loop for long;
 // what did not go out stays in the outbox or the alerts table.
-const outbound = proxyActivities<Pick<ReauthActivities, 'sendNotification' | 'raiseConnectionAlert' | 'resolveConnectionAlert' | 'requestProviderSync'>>({
+const outbound = proxyActivities<
+  Pick<ReauthActivities, 'sendNotification' | 'raiseConnectionAlert' | 'resolveConnectionAlert' | 'requestProviderSync'> & Pick<HoldingsActivities, 'refreshHoldings'>
+>({
   startToCloseTimeout: '1 minute',
   retry: { ...retryForever, maximumAttempts: 8 },
 });
@@ -111,6 +115,13 @@ async function applyEffects(state: ConnectionState, effects: Effect[]): Promise<
         break;
       case 'requestSync':
         await bestEffort('sync request', () => outbound.requestProviderSync(ref));
+        break;
+      case 'refreshHoldings':
+        // Histories recorded before holdings existed replay without the call.
+        if (patched('refresh-holdings')) await bestEffort('holdings refresh', () => outbound.refreshHoldings(ref));
+        break;
+      case 'providerNotice':
+        await startProviderNotice(effect.event);
         break;
       default:
         break;

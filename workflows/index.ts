@@ -1,2 +1,3 @@
 export { connectionWorkflow } from './connection-workflow.ts';
+export { providerNoticeWorkflow } from './provider-notice-workflow.ts';
 export { userWorkflow } from './user-workflow.ts';

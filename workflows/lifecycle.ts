@@ -90,6 +90,10 @@ export type Effect =
   | { type: 'raiseAlert'; kind: AlertKind; message: string }
   | { type: 'resolveAlert'; kind: AlertKind }
   | { type: 'requestSync'; attempt: number }
+  /** Fetch the connection's accounts and holdings from the provider again. */
+  | { type: 'refreshHoldings' }
+  /** A provider-wide notice (maintenance, alert) to act on outside this connection. */
+  | { type: 'providerNotice'; event: ConnectionEvent }
   | { type: 'complete' };
 
 export interface Transition {
@@ -133,7 +137,12 @@ const impliesExistence: ReadonlySet<ConnectionEventType> = new Set([
   'account.transactions_initial',
   'account.transactions_updated',
   'account.trades_placed',
+  'account.holdings_updated',
 ]);
+
+const holdingsTriggers: ReadonlySet<ConnectionEventType> = new Set(['connection.added', 'account.holdings_updated']);
+
+const providerNotices: ReadonlySet<ConnectionEventType> = new Set(['provider.maintenance_scheduled', 'provider.alert']);
 
 export function initialConnectionState(provider: string, connectionId: string): ConnectionState {
   return {
@@ -197,6 +206,10 @@ export function applyEvent(state: ConnectionState, event: ConnectionEvent, now: 
     next = { ...next, accounts: { ...next.accounts, [account.accountId]: account } };
     effects.push({ type: 'saveAccount', account });
   }
+
+  if (holdingsTriggers.has(event.type) && (outcome === 'applied' || outcome === 'recorded')) effects.push({ type: 'refreshHoldings' });
+  // It concerns the provider, not this connection, so it counts even after the connection's deletion.
+  if (providerNotices.has(event.type)) effects.push({ type: 'providerNotice', event });
 
   effects.push({ type: 'saveConnection' });
   if (next.status === 'deleted') effects.push({ type: 'complete' });

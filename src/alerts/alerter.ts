@@ -1,11 +1,15 @@
 import type { Pool } from '../db/pool.ts';
+import type { AlertLevel } from '../domain/alert-level.ts';
 import type { Logger } from '../logger.ts';
 import { closeAlert, openAlert } from './alert-store.ts';
 
 export interface Alerter {
-  raise(kind: string, scope: string, message: string): Promise<void>;
+  /** `level` defaults to error: what we raise ourselves needs someone to act. */
+  raise(kind: string, scope: string, message: string, level?: AlertLevel): Promise<void>;
   resolve(kind: string, scope: string): Promise<void>;
 }
+
+const marks: Record<AlertLevel, string> = { info: ':information_source:', warning: ':warning:', error: ':rotating_light:', critical: ':rotating_light:' };
 
 /**
  * One open alert per (kind, scope): ops hear of it when it opens and when it resolves, and repeats
@@ -27,8 +31,8 @@ export function createAlerter(deps: { pool: Pool; opsWebhookUrl: string | undefi
     }
   }
   return {
-    async raise(kind, scope, message) {
-      if (await openAlert(deps.pool, kind, scope, message)) await post(`:rotating_light: ${kind} (${scope}): ${message}`);
+    async raise(kind, scope, message, level = 'error') {
+      if (await openAlert(deps.pool, kind, scope, message, level)) await post(`${marks[level]} ${kind} (${scope}): ${message}`);
     },
     async resolve(kind, scope) {
       if (await closeAlert(deps.pool, kind, scope)) await post(`:white_check_mark: resolved ${kind} (${scope})`);

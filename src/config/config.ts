@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs } from './duration.ts';
 import { upvestReceiverEnv } from './upvest-config.ts';
+import { vibeReceiverEnv } from './vibe-config.ts';
 import { lifecycleEnv } from './lifecycle-config.ts';
 import { temporalEnv } from './temporal-config.ts';
 import { apiAuthEnv } from './api-config.ts';
@@ -37,7 +38,7 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   SWEEP_GRACE: durationMs.default(10_000),
   /** Bound on events applied by one workflow run before it continues as new. */
   WORKFLOW_EVENTS_PER_RUN: z.coerce.number().int().min(1).default(500),
-}).extend(upvestReceiverEnv);
+}).extend(upvestReceiverEnv).extend(vibeReceiverEnv);
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type Config = z.infer<typeof receiverConfigSchema>;

@@ -19,6 +19,8 @@ export async function saveConnectionEvent(pool: Pool, record: ConnectionEventRec
   const { connection: c, event, outcome, accounts } = record;
   await inTransaction(pool, async (client) => {
     await upsertConnection(client, c);
+    // Accounts a holdings refresh found are not in the lifecycle's state; deletion takes them too.
+    if (c.status === 'deleted') await client.query(`DELETE FROM accounts WHERE provider = $1 AND connection_id = $2`, [c.provider, c.connectionId]);
     await client.query(
       `INSERT INTO connection_events (provider, event_id, connection_id, event_type, occurred_at, outcome, account_id, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, event_id) DO NOTHING`,

@@ -19,6 +19,14 @@ export const connectionEventTypes = [
   'account.transactions_initial',
   'account.transactions_updated',
   'account.trades_placed',
+  /** The provider has new holdings for an account (or for the connection's accounts). */
+  'account.holdings_updated',
+  /**
+   * Provider-wide notices that arrive on a connection's subscription: they say nothing about the
+   * connection itself, so they never move it.
+   */
+  'provider.maintenance_scheduled',
+  'provider.alert',
 ] as const;
 
 export const connectionEventTypeSchema = z.enum(connectionEventTypes);

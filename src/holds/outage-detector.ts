@@ -1,5 +1,6 @@
 import type { Alerter } from '../alerts/alerter.ts';
 import type { Pool } from '../db/pool.ts';
+import { maintenanceHoldEnd } from './maintenance.ts';
 
 export interface OutagePolicy {
   threshold: number;
@@ -41,6 +42,9 @@ export function createOutageDetector(deps: { pool: Pool; alerter: Alerter; polic
     const scope = scopeOf(provider, brokerageId);
 
     if (breakages > policy.threshold) {
+      // Breakages during announced maintenance are the maintenance: no outage, no alert. Prompts
+      // are held by the maintenance itself; the count is looked at again once it is over.
+      if (!hold && (await maintenanceHoldEnd(pool, provider, brokerageId, now)) !== null) return { heldUntil: null };
       const endsAt = hold ? hold.ends_at.getTime() : now + policy.maxHoldMs;
       if (!hold) {
         await pool.query(

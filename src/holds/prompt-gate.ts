@@ -1,6 +1,7 @@
 import type { QuietHours } from '../config/lifecycle-config.ts';
 import type { Pool } from '../db/pool.ts';
 import { loadContact } from '../db/user-profile-store.ts';
+import { maintenanceHoldEnd } from './maintenance.ts';
 import type { OutageDetector } from './outage-detector.ts';
 import { quietHoursEnd } from './quiet-hours.ts';
 
@@ -15,18 +16,8 @@ export interface PromptTarget {
  * maintenance window, a detected outage of the brokerage, or the user's quiet hours.
  */
 export function createPromptGate(deps: { pool: Pool; outages: OutageDetector; quietHours: QuietHours }) {
-  async function maintenanceEnd(provider: string, brokerageId: string | null, now: number): Promise<number | null> {
-    const { rows } = await deps.pool.query<{ ends_at: Date }>(
-      `SELECT max(ends_at) AS ends_at FROM prompt_holds
-       WHERE provider = $1 AND brokerage_id IN ('*', $2) AND reason = 'maintenance' AND cleared_at IS NULL
-         AND starts_at <= $3 AND ends_at > $3`,
-      [provider, brokerageId ?? '*', new Date(now)],
-    );
-    return rows[0]?.ends_at ? rows[0].ends_at.getTime() : null;
-  }
-
   async function deferUntil(target: PromptTarget, now: number): Promise<number | null> {
-    const maintenance = await maintenanceEnd(target.provider, target.brokerageId, now);
+    const maintenance = await maintenanceHoldEnd(deps.pool, target.provider, target.brokerageId, now);
     if (maintenance) return maintenance;
     const outage = await deps.outages.evaluate(target.provider, target.brokerageId ?? '*', now);
     if (outage.heldUntil) return outage.heldUntil;

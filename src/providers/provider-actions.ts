@@ -1,3 +1,5 @@
+import type { ConnectionHoldings } from '../domain/holdings.ts';
+
 /** What the lifecycle may ask of a provider, through the provider's official SDK. */
 export interface ConnectionTarget {
   connectionId: string;
@@ -9,6 +11,25 @@ export interface ProviderActions {
   requestSync(target: ConnectionTarget): Promise<boolean>;
   /** A link that reopens this connection for the user, when the provider can make one. */
   reconnectUrl(target: ConnectionTarget): Promise<string | null>;
+  /**
+   * The connection's accounts and what they hold, for providers whose API reports holdings; null
+   * when it cannot be asked (no credentials).
+   */
+  fetchHoldings?(target: ConnectionTarget): Promise<ConnectionHoldings | null>;
+}
+
+/**
+ * A provider API call that failed. Its message names the call and the answer, never the request,
+ * which may carry credentials; `retryable` says whether asking again can help.
+ */
+export class ProviderCallFailed extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'ProviderCallFailed';
+  }
 }
 
 export type ProviderActionsRegistry = Readonly<Record<string, ProviderActions>>;

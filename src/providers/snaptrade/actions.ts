@@ -1,5 +1,6 @@
 import { Snaptrade, SnaptradeAuth } from 'snaptrade-typescript-sdk';
 import type { ProviderActions } from '../provider-actions.ts';
+import { fetchSnapTradeHoldings } from './holdings.ts';
 
 export interface SnapTradeActionsConfig {
   clientId: string;
@@ -10,7 +11,7 @@ export interface SnapTradeActionsConfig {
 }
 
 /**
- * Refresh and reconnect through snaptrade-typescript-sdk. Reconnecting keeps the authorization id
+ * Refresh, reconnect and holdings through snaptrade-typescript-sdk. Reconnecting keeps the authorization id
  * (`reconnect: <authorizationId>`); a plain login would create a new connection instead.
  */
 export function createSnapTradeActions(config: SnapTradeActionsConfig): ProviderActions {
@@ -37,6 +38,10 @@ export function createSnapTradeActions(config: SnapTradeActionsConfig): Provider
       if (!user) return null;
       const { data } = await client.authentication.loginSnapTradeUser({ ...user, reconnect: connectionId });
       return 'redirectURI' in data && typeof data.redirectURI === 'string' ? data.redirectURI : null;
+    },
+    async fetchHoldings({ connectionId, userId }) {
+      const user = await credentials(userId);
+      return user ? fetchSnapTradeHoldings(client, user, connectionId) : null;
     },
   };
 }

@@ -1,0 +1,20 @@
+import type { AdapterVerdict, ProviderAdapter } from '../adapter.ts';
+import { createSnapTradeAdapter, type SnapTradeAdapterConfig } from './adapter.ts';
+import { createSnapTradeAppDialect } from './app-dialect.ts';
+import { APP_SIGNATURE_HEADER } from './app-dialect-verify.ts';
+
+/**
+ * /webhooks/snaptrade speaks both dialects in the field: SnapTrade's reference payloads (body
+ * `webhookSecret` or `Signature` header) and the dotted app dialect signed in `x-snaptrade-signature`.
+ * The header picks the dialect, so each is checked only by its own scheme: an app-dialect request
+ * with a bad signature is refused even if its body happens to carry a secret.
+ */
+export function createSnapTradeEndpoint(config: SnapTradeAdapterConfig): ProviderAdapter<AdapterVerdict> {
+  const reference = createSnapTradeAdapter(config);
+  const app = createSnapTradeAppDialect({ webhookSecrets: config.webhookSecrets });
+  return {
+    provider: reference.provider,
+    secrets: reference.secrets,
+    receive: (webhook) => (webhook.headers[APP_SIGNATURE_HEADER] === undefined ? reference.receive(webhook) : app(webhook)),
+  };
+}
