@@ -1,15 +1,16 @@
-import { continueAsNew, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { continueAsNew, log, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ConnectionActivities } from '../activities/connection-activities.ts';
 import type { HoldingsActivities } from '../activities/holdings-activities.ts';
 import type { ConnectionRef, ReauthActivities } from '../activities/reauth-activities.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
+import { summaryOf } from './connection-summary.ts';
 import { viewOf } from './connection-view.ts';
 import { connectionEventSignal, connectionStateQuery } from './definitions.ts';
 import { runEventLoop } from './event-loop.ts';
 import { applyEvent, initialConnectionState, snapshotOf, type ConnectionState, type Effect } from './lifecycle.ts';
 import { nextWakeUp, tick, userPromptDue } from './lifecycle-timers.ts';
 import { startProviderNotice } from './provider-notice-workflow.ts';
-import { connectionStateKey, providerKey, reauthExhaustedKey, userIdKey } from './search-attributes.ts';
+import { brokerageIdKey, connectionStateKey, providerKey, reauthExhaustedKey, userIdKey } from './search-attributes.ts';
 
 export interface ConnectionWorkflowInput {
   provider: string;
@@ -54,9 +55,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     const before = state;
     state = next;
     await applyEffects(next, effects);
-    if (next.status !== before.status || next.userId !== before.userId || next.reauth?.exhausted !== before.reauth?.exhausted) {
-      publishSearchAttributes(next);
-    }
+    if (summaryOf(next) !== summaryOf(before) || next.userId !== before.userId) publishSearchAttributes(next);
   }
 
   const exit = await runEventLoop(queue, input.maxEventsPerRun, {
@@ -138,11 +137,14 @@ async function bestEffort(what: string, call: () => Promise<unknown>): Promise<v
   }
 }
 
+/** Search attributes to filter by, and a memo that tells the connection's story in one line. */
 function publishSearchAttributes(state: ConnectionState): void {
   upsertSearchAttributes([
     { key: connectionStateKey, value: state.status },
     { key: providerKey, value: state.provider },
     { key: reauthExhaustedKey, value: state.reauth?.exhausted ?? false },
     ...(state.userId ? [{ key: userIdKey, value: state.userId }] : []),
+    ...(state.brokerageId ? [{ key: brokerageIdKey, value: state.brokerageId }] : []),
   ]);
+  upsertMemo({ summary: summaryOf(state) });
 }

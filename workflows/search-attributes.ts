@@ -5,3 +5,4 @@ export const connectionStateKey = defineSearchAttributeKey('ConnectionState', 'K
 export const providerKey = defineSearchAttributeKey('Provider', 'KEYWORD');
 export const userIdKey = defineSearchAttributeKey('UserId', 'KEYWORD');
 export const reauthExhaustedKey = defineSearchAttributeKey('ReauthExhausted', 'BOOL');
+export const brokerageIdKey = defineSearchAttributeKey('BrokerageId', 'KEYWORD');

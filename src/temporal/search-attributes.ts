@@ -1,8 +1,8 @@
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { connectionStateKey, providerKey, reauthExhaustedKey, userIdKey } from '../../workflows/search-attributes.ts';
+import { brokerageIdKey, connectionStateKey, providerKey, reauthExhaustedKey, userIdKey } from '../../workflows/search-attributes.ts';
 
-export const customSearchAttributes = [connectionStateKey, providerKey, userIdKey, reauthExhaustedKey];
+export const customSearchAttributes = [connectionStateKey, providerKey, userIdKey, reauthExhaustedKey, brokerageIdKey];
 
 const devServerTypes = { KEYWORD: 'Keyword', BOOL: 'Bool' } as const;
 const indexedTypes = {

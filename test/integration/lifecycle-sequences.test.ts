@@ -100,14 +100,17 @@ describe('connection lifecycles over real Temporal and Postgres', () => {
     assert.deepEqual(accounts.body.accounts.map((a: { accountId: string }) => a.accountId), ['acct-0', 'acct-1']);
   });
 
-  test('operators can filter workflows by ConnectionState', async () => {
+  test('operators can filter workflows by ConnectionState and BrokerageId, and read a one-line memo', async () => {
     const id = 'conn-filter';
-    await send(connectionEvent('CONNECTION_BROKEN', id, 1));
+    await send(connectionEvent('CONNECTION_ADDED', id, 1, { brokerageId: 'brokerage-filter' }), connectionEvent('CONNECTION_BROKEN', id, 2));
     const found = await waitFor(async () => {
       const ids: string[] = [];
-      for await (const execution of stack.client.workflow.list({ query: `ConnectionState = "broken" AND Provider = "snaptrade"` })) ids.push(execution.workflowId);
+      const query = `ConnectionState = "broken" AND Provider = "snaptrade" AND BrokerageId = "brokerage-filter"`;
+      for await (const execution of stack.client.workflow.list({ query })) ids.push(execution.workflowId);
       return ids.includes(`connection:snaptrade:${id}`) && ids;
     }, 'visibility to show the broken connection');
-    assert.ok(found.length >= 1);
+    assert.deepEqual(found, [`connection:snaptrade:${id}`]);
+    const described = await stack.client.workflow.getHandle(`connection:snaptrade:${id}`).describe();
+    assert.match(String(described.memo?.summary), /^snaptrade\/brokerage-filter · broken · 0 re-auth prompt\(s\) sent · 0 accounts · last event 2024-03-01T10:02:00Z$/);
   });
 });

@@ -1,0 +1,18 @@
+import type { ConnectionState } from './lifecycle.ts';
+
+/**
+ * The one-line story an operator sees in the Web UI's memo column: where the connection stands and
+ * what the workflow is doing about it. Ids only, no personal data.
+ */
+export function summaryOf(state: ConnectionState): string {
+  const parts = [`${state.provider}${state.brokerageId ? `/${state.brokerageId}` : ''}`, state.status];
+  if (state.reauth) {
+    parts.push(state.reauth.exhausted ? `re-auth exhausted after ${state.reauth.promptsSent} prompts` : `${state.reauth.promptsSent} re-auth prompt(s) sent`);
+  }
+  if (state.degraded) parts.push(`${state.degraded.syncAttempts} sync retr${state.degraded.syncAttempts === 1 ? 'y' : 'ies'}${state.degraded.escalated ? ', escalated' : ''}`);
+  if (state.openAlerts.length > 0) parts.push(`alerts: ${state.openAlerts.join(', ')}`);
+  const accounts = Object.values(state.accounts).filter((account) => !account.removed).length;
+  parts.push(`${accounts} account${accounts === 1 ? '' : 's'}`);
+  if (state.lastEventAt) parts.push(`last event ${state.lastEventAt.slice(0, 19)}Z`);
+  return parts.join(' · ');
+}
