@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { saveHoldings, type HoldingsSaved } from '../src/db/holdings-store.ts';
 import type { Pool } from '../src/db/pool.ts';
 import { connectionHoldingsSchema } from '../src/domain/holdings.ts';
-import { ProviderCallFailed, type ProviderActionsRegistry } from '../src/providers/provider-actions.ts';
+import type { ProviderActionsRegistry } from '../src/providers/provider-actions.ts';
+import { withProvider } from './provider-call.ts';
 import type { ConnectionRef } from './reauth-activities.ts';
 
 export interface HoldingsActivityDeps {
@@ -18,11 +19,8 @@ export function createHoldingsActivities(deps: HoldingsActivityDeps) {
      * the connection was deleted meanwhile. Only counts come back: holdings stay out of workflow history.
      */
     async refreshHoldings(ref: ConnectionRef): Promise<HoldingsSaved | null> {
-      const actions = deps.providers[ref.provider];
-      if (!actions?.fetchHoldings) return null;
-      const fetched = await actions.fetchHoldings(ref).catch((error: unknown) => {
-        throw error instanceof ProviderCallFailed && !error.retryable ? ApplicationFailure.nonRetryable(error.message, error.name) : error;
-      });
+      if (!deps.providers[ref.provider]?.fetchHoldings) return null;
+      const fetched = await withProvider(deps.providers, ref, (actions) => actions.fetchHoldings!(ref));
       if (!fetched) return null;
       const checked = connectionHoldingsSchema.safeParse(fetched);
       if (!checked.success) throw ApplicationFailure.nonRetryable(`${ref.provider} holdings do not fit the holdings tables: ${checked.error.issues[0]?.message}`, 'InvalidHoldings');

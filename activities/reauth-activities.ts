@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Alerter } from '../src/alerts/alerter.ts';
 import { saveBreakage } from '../src/db/connection-store.ts';
 import type { Pool } from '../src/db/pool.ts';
@@ -8,6 +7,7 @@ import type { NotificationRequest } from '../src/notifications/notification.ts';
 import type { Notifier } from '../src/notifications/notifier.ts';
 import type { ProviderActionsRegistry } from '../src/providers/provider-actions.ts';
 import type { AlertKind } from '../workflows/lifecycle.ts';
+import { withProvider } from './provider-call.ts';
 import type { LifecyclePolicy, PromptGate } from '../workflows/lifecycle-timers.ts';
 
 export interface ReauthActivityDeps {
@@ -56,11 +56,14 @@ export function createReauthActivities(deps: ReauthActivityDeps) {
     },
     /** Asks the provider, through its SDK, to sync again; false when it cannot be asked. */
     async requestProviderSync(ref: ConnectionRef): Promise<boolean> {
-      const actions = deps.providers[ref.provider];
-      if (!actions) throw ApplicationFailure.nonRetryable(`no provider client configured for ${ref.provider}`, 'NoProviderClient');
-      return actions.requestSync(ref);
+      return withProvider(deps.providers, ref, (actions) => actions.requestSync(ref));
+    },
+    /** Removes the connection at the provider through its SDK; false when it cannot be asked (no credentials). */
+    async removeAtProvider(ref: ConnectionRef): Promise<boolean> {
+      return withProvider(deps.providers, ref, (actions) => actions.removeConnection(ref));
     },
   };
 }
 
 export type ReauthActivities = ReturnType<typeof createReauthActivities>;
+

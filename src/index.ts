@@ -1,4 +1,10 @@
 /** The package's public surface for backends: drive connection workflows over Temporal. */
-export { ConnectionsClient, type AttemptView, type ConnectionsClientOptions } from './client/connections-client.ts';
+export {
+  ConnectionActionRefused,
+  ConnectionNotRunning,
+  ConnectionsClient,
+  type AttemptView,
+  type ConnectionsClientOptions,
+} from './client/connections-client.ts';
 export type { ConnectionView } from '../workflows/connection-view.ts';
 export type { ConnectionEvent } from './domain/connection-event.ts';

@@ -1,12 +1,14 @@
-import { continueAsNew, log, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { ConnectionActivities } from '../activities/connection-activities.ts';
 import type { HoldingsActivities } from '../activities/holdings-activities.ts';
 import type { ConnectionRef, ReauthActivities } from '../activities/reauth-activities.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import { summaryOf } from './connection-summary.ts';
 import { viewOf } from './connection-view.ts';
-import { connectionEventSignal, connectionStateQuery } from './definitions.ts';
+import { deletionRequested, refusalOf, remindNow, type ConnectionAction } from './connection-actions.ts';
+import { connectionEventSignal, connectionStateQuery, deleteUpdate, refreshUpdate, remindUpdate } from './definitions.ts';
 import { runEventLoop } from './event-loop.ts';
+import { createLock } from './lock.ts';
 import { applyEvent, initialConnectionState, snapshotOf, type ConnectionState, type Effect } from './lifecycle.ts';
 import { nextWakeUp, tick, userPromptDue } from './lifecycle-timers.ts';
 import { startProviderNotice } from './provider-notice-workflow.ts';
@@ -31,7 +33,7 @@ const store = proxyActivities<ConnectionActivities & Pick<ReauthActivities, 'lif
 // Outbound calls are bounded, so a dead endpoint cannot stall the connection's event loop for long;
 // what did not go out stays in the outbox or the alerts table.
 const outbound = proxyActivities<
-  Pick<ReauthActivities, 'sendNotification' | 'raiseConnectionAlert' | 'resolveConnectionAlert' | 'requestProviderSync'> & Pick<HoldingsActivities, 'refreshHoldings'>
+  Pick<ReauthActivities, 'sendNotification' | 'raiseConnectionAlert' | 'resolveConnectionAlert' | 'requestProviderSync' | 'removeAtProvider'> & Pick<HoldingsActivities, 'refreshHoldings'>
 >({
   startToCloseTimeout: '1 minute',
   retry: { ...retryForever, maximumAttempts: 8 },
@@ -58,19 +60,50 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (summaryOf(next) !== summaryOf(before) || next.userId !== before.userId) publishSearchAttributes(next);
   }
 
+  const exclusive = createLock();
+  const refuse = (action: ConnectionAction) => () => {
+    const refusal = refusalOf(state, action);
+    if (refusal) throw new Error(refusal);
+  };
+  setHandler(refreshUpdate, () => exclusive(async () => ({ requested: await outbound.requestProviderSync(refOf(state)) })), { validator: refuse('refresh') });
+  setHandler(
+    remindUpdate,
+    () =>
+      exclusive(async () => {
+        const { state: next, effects } = remindNow(state);
+        await step(next, effects);
+        return { attempt: next.reauth?.promptsSent ?? 0 };
+      }),
+    { validator: refuse('remind') },
+  );
+  // Removed at the provider first; only then does the deletion enter the lifecycle like any event.
+  setHandler(
+    deleteUpdate,
+    async () => {
+      const removed = await exclusive(() => outbound.removeAtProvider(refOf(state)));
+      if (!removed) throw ApplicationFailure.nonRetryable('the provider cannot be asked to remove it: no credentials registered for this user', 'NoCredentials');
+      queue.push(deletionRequested(state, uuid4(), Date.now()));
+      await condition(() => state.status === 'deleted');
+      return { status: 'deleted' as const, removedAtProvider: true };
+    },
+    { validator: refuse('delete') },
+  );
+
   const exit = await runEventLoop(queue, input.maxEventsPerRun, {
-    async apply(event) {
-      const { state: next, effects } = applyEvent(state, event, Date.now(), policy);
-      await step(next, effects);
-      return effects.some((effect) => effect.type === 'complete') ? 'finished' : 'continue';
-    },
+    apply: (event) =>
+      exclusive(async () => {
+        const { state: next, effects } = applyEvent(state, event, Date.now(), policy);
+        await step(next, effects);
+        return effects.some((effect) => effect.type === 'complete') ? 'finished' : 'continue';
+      }),
     nextDeadline: () => nextWakeUp(state, policy),
-    async onDeadline() {
-      const now = Date.now();
-      const gate = userPromptDue(state, now, policy) ? await store.checkPromptGate(refOf(state)) : { deferUntil: null };
-      const { state: next, effects } = tick(state, now, policy, gate);
-      await step(next, effects);
-    },
+    onDeadline: () =>
+      exclusive(async () => {
+        const now = Date.now();
+        const gate = userPromptDue(state, now, policy) ? await store.checkPromptGate(refOf(state)) : { deferUntil: null };
+        const { state: next, effects } = tick(state, now, policy, gate);
+        await step(next, effects);
+      }),
   });
 
   if (exit.reason === 'continue-as-new') {

@@ -14,3 +14,8 @@ export type UserView = Omit<UserState, 'seenEventIds'>;
 /** Starts (or joins) a backend's connection attempt on the user's workflow; answers at once. */
 export const startAttemptUpdate = defineUpdate<BackendAttempt, [{ brokerageId: string | null; timeoutMs: number }]>('startAttempt');
 export const attemptQuery = defineQuery<BackendAttempt | null, [string]>('attempt');
+
+/** Connection actions, as updates: a validator refuses them in states where they make no sense. */
+export const refreshUpdate = defineUpdate<{ requested: boolean }>('refresh');
+export const remindUpdate = defineUpdate<{ attempt: number }>('remind');
+export const deleteUpdate = defineUpdate<{ status: 'deleted'; removedAtProvider: boolean }>('delete');

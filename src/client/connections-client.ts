@@ -1,7 +1,7 @@
-import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { BackendAttempt } from '../../workflows/backend-attempts.ts';
 import type { ConnectionView } from '../../workflows/connection-view.ts';
-import { attemptQuery, connectionStateQuery, startAttemptUpdate } from '../../workflows/definitions.ts';
+import { attemptQuery, connectionStateQuery, deleteUpdate, refreshUpdate, remindUpdate, startAttemptUpdate } from '../../workflows/definitions.ts';
 import type { UserWorkflowInput } from '../../workflows/user-workflow.ts';
 import { connectionWorkflowId, userWorkflowId } from '../temporal/workflow-ids.ts';
 import { decodeAttemptId, encodeAttemptId } from './attempt-id.ts';
@@ -23,6 +23,11 @@ export type AttemptView = Omit<BackendAttempt, 'attemptId' | 'startedAt' | 'dead
 };
 
 const POLL_INTERVAL_MS = 250;
+
+/** The connection's state does not allow the action (a 409 over HTTP); the message says why. */
+export class ConnectionActionRefused extends Error {}
+/** No workflow runs for that connection: unknown, or deleted and closed. */
+export class ConnectionNotRunning extends Error {}
 
 /**
  * The backend's handle on connection workflows, straight over Temporal: what the HTTP API does,
@@ -66,6 +71,31 @@ export class ConnectionsClient {
       if (!attempt) return null;
       if (attempt.status !== 'pending' || Date.now() >= deadline) return viewOf(ref.provider, ref.userId, attempt);
       await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_INTERVAL_MS, deadline - Date.now())));
+    }
+  }
+
+  /** Asks the provider to sync the connection now. */
+  refresh(provider: string, connectionId: string): Promise<{ requested: boolean }> {
+    return this.act(provider, connectionId, (handle) => handle.executeUpdate(refreshUpdate));
+  }
+
+  /** Sends the user a re-authentication prompt now; only for a broken connection. */
+  remind(provider: string, connectionId: string): Promise<{ attempt: number }> {
+    return this.act(provider, connectionId, (handle) => handle.executeUpdate(remindUpdate));
+  }
+
+  /** Removes the connection at the provider through its SDK, then marks it deleted. */
+  delete(provider: string, connectionId: string): Promise<{ status: 'deleted'; removedAtProvider: boolean }> {
+    return this.act(provider, connectionId, (handle) => handle.executeUpdate(deleteUpdate));
+  }
+
+  private async act<T>(provider: string, connectionId: string, update: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<T>): Promise<T> {
+    try {
+      return await update(this.client.workflow.getHandle(connectionWorkflowId(provider, connectionId)));
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) throw new ConnectionActionRefused(error.cause?.message ?? error.message);
+      if (error instanceof WorkflowNotFoundError) throw new ConnectionNotRunning(`no workflow runs for ${provider} connection ${connectionId}`);
+      throw error;
     }
   }
 

@@ -8,6 +8,7 @@ import type { Dispatcher } from '../temporal/dispatcher.ts';
 import { healthRoutes } from './health-routes.ts';
 import { sendProblem } from './problem.ts';
 import type { ConnectionsClient } from '../client/connections-client.ts';
+import { actionRoutes } from './action-routes.ts';
 import { attemptRoutes } from './attempt-routes.ts';
 import { createAuthenticator, type AuthOptions } from './auth.ts';
 import { codecRoutes, type CodecRouteOptions } from './codec-routes.ts';
@@ -46,7 +47,7 @@ export function createApp(deps: AppDeps): express.Express {
   for (const adapter of deps.adapters) app.use(webhookRoute(adapter, deps));
   const authenticate = createAuthenticator(deps.auth);
   // Before the read routes: /connections/attempts/:id would otherwise read as /connections/:provider/:id.
-  if (deps.connections) app.use(attemptRoutes(deps.connections, authenticate));
+  if (deps.connections) app.use(attemptRoutes(deps.connections, authenticate), actionRoutes(deps.connections, deps.pool, authenticate));
   app.use(readRoutes(deps.pool, authenticate));
   app.use(userRoutes(deps.pool, authenticate, deps.credentialCipher));
   if (deps.codec) app.use(codecRoutes({ ...deps.codec, authenticate: authenticate('ops:admin') }));

@@ -11,6 +11,8 @@ export interface ProviderActions {
   requestSync(target: ConnectionTarget): Promise<boolean>;
   /** A link that reopens this connection for the user, when the provider can make one. */
   reconnectUrl(target: ConnectionTarget): Promise<string | null>;
+  /** Remove the connection at the provider; false when it cannot be asked (no credentials). */
+  removeConnection(target: ConnectionTarget): Promise<boolean>;
   /**
    * The connection's accounts and what they hold, for providers whose API reports holdings; null
    * when it cannot be asked (no credentials).
@@ -26,6 +28,8 @@ export class ProviderCallFailed extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** The provider's HTTP status, when it answered. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'ProviderCallFailed';

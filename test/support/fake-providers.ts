@@ -60,6 +60,8 @@ export async function startFakeSnapTrade(): Promise<FakeSnapTrade> {
     if (method === 'POST' && refresh) {
       return { status: 200, body: { detail: 'Connection refresh scheduled', brokerage_authorization: { id: refresh[1] } } };
     }
+    const authorization = /^\/api\/v1\/authorizations\/([^/]+)$/.exec(url.pathname);
+    if (method === 'DELETE' && authorization) return { status: 204 };
     const listAccounts = /^\/api\/v1\/authorizations\/([^/]+)\/accounts$/.exec(url.pathname);
     if (method === 'GET' && listAccounts) {
       const authorizationId = decodeURIComponent(listAccounts[1]!);

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { ConnectionHoldings, HoldingsAccount } from '../../domain/holdings.ts';
 import { toCanonicalInstant } from '../../domain/instant.ts';
 import { ProviderCallFailed } from '../provider-actions.ts';
+import { callSnapTrade } from './sdk-call.ts';
 import { snapTradeAccountsSchema, snapTradePositionsSchema, type SnapTradeAccount, type SnapTradePositions } from './holdings-schemas.ts';
 
 type SnapTradeClient = Pick<Snaptrade<CommercialApiKeyAuth>, 'connections' | 'accountInformation'>;
@@ -52,20 +53,9 @@ function toHoldingsAccount(account: SnapTradeAccount, positions: SnapTradePositi
   };
 }
 
-/**
- * The SDK throws axios errors, whose config holds the request URL with the user secret in its
- * query: only the status goes further. A client error will not change on a retry; throttling,
- * server errors and a lost connection may.
- */
+/** One SDK call, its answer checked against the documented shape. */
 async function call<S extends z.ZodType>(operation: string, schema: S, request: () => Promise<{ data: unknown }>): Promise<z.infer<S>> {
-  let data: unknown;
-  try {
-    ({ data } = await request());
-  } catch (error) {
-    const status = (error as { response?: { status?: unknown } }).response?.status;
-    if (typeof status !== 'number') throw new ProviderCallFailed(`SnapTrade ${operation}: no answer`, true);
-    throw new ProviderCallFailed(`SnapTrade ${operation} answered ${status}`, status >= 500 || status === 408 || status === 429);
-  }
+  const data = await callSnapTrade(operation, request);
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const where = parsed.error.issues.map((issue) => issue.path.join('.') || '(body)').join(', ');

@@ -25,5 +25,11 @@ export function createVezgoActions(config: VezgoActionsConfig): ProviderActions 
     async reconnectUrl() {
       return null;
     },
+    async removeConnection({ connectionId, userId }) {
+      const loginName = userId ? await config.loginName(userId) : null;
+      if (!loginName) return false;
+      await api.login(loginName).accounts.remove(connectionId);
+      return true;
+    },
   };
 }
