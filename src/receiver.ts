@@ -4,11 +4,8 @@ import type { Config } from './config/config.ts';
 import type { Pool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
 import type { Logger } from './logger.ts';
-import { createSnapTradeEndpoint } from './providers/snaptrade/endpoint.ts';
-import { createVezgoAdapter } from './providers/vezgo/adapter.ts';
+import { adaptersFrom } from './providers/registry.ts';
 import { createCredentialCipher } from './security/credential-cipher.ts';
-import { upvestAdaptersFrom } from './providers/upvest/from-config.ts';
-import { vibeAdaptersFrom } from './providers/vibe/from-config.ts';
 import { createDispatcher, type Dispatcher } from './temporal/dispatcher.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { ConnectionsClient } from './client/connections-client.ts';
@@ -41,14 +38,7 @@ export async function startReceiver({ config, pool, client, logger, trustUiOrigi
     sweepIntervalMs: config.SWEEP_INTERVAL,
     sweepGraceMs: config.SWEEP_GRACE,
   });
-  const adapters = [
-    createSnapTradeEndpoint({ webhookSecrets: config.SNAPTRADE_WEBHOOK_SECRET, consumerKey: config.SNAPTRADE_CONSUMER_KEY }),
-    ...upvestAdaptersFrom(config),
-    ...vibeAdaptersFrom(config),
-    ...(config.VEZGO_CLIENT_ID
-      ? [createVezgoAdapter({ clientId: config.VEZGO_CLIENT_ID, allowedAddresses: config.VEZGO_ALLOWED_IPS, dedupWindowMs: config.VEZGO_DEDUP_WINDOW })]
-      : []),
-  ];
+  const adapters = adaptersFrom(config);
   const app = createApp({
     pool,
     adapters,

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { ConfigError, loadConfig, receiverConfigSchema } from '../config/config.ts';
+import { adaptersFrom } from '../providers/registry.ts';
+import { replayDeadLetter, replayIgnored, type ReplayResult } from '../replay/replay.ts';
 import { createPool, type Pool } from '../db/pool.ts';
 import { connectionTimeline, journalBacklog, listAlerts, listConnections, listDeadLetters, listIgnored, resolveAlertById } from '../db/ops-queries.ts';
 import { table, type CliIo } from './cli-io.ts';
@@ -9,16 +12,31 @@ export const usage = `usage: npm run ops -- <command>
   connections list [--state broken|degraded|active|connecting|deleted] [--provider P] [--limit N]
   connections show <provider> <connectionId> [--limit N]     the connection's timeline
   dead-letters list [--provider P] [--limit N]
+  dead-letters replay <id> [--body FILE] [--force]           through the same adapter and journal, once
   ignored list [--provider P] [--limit N]
+  ignored replay <id>                                        once this version orchestrates its type
   journal backlog [--limit N]                                events journaled but not yet signalled
   alerts list [--all]
   alerts resolve <id>`;
 
 class UsageError extends Error {}
+/** The replay was refused or could not be done; nothing changed. */
+class ReplayRefused extends Error {}
 
 const opsConfigSchema = z.object({ DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL') });
 
 type Command = (pool: Pool, args: string[], io: CliIo) => Promise<void>;
+
+/** Replays need the adapters, so the receiver's whole configuration (run them where the receiver runs). */
+function adaptersFor(io: CliIo) {
+  return adaptersFrom(loadConfig(receiverConfigSchema, io.env));
+}
+
+function report(io: CliIo, result: ReplayResult): void {
+  if (!result.ok) throw new ReplayRefused(result.reason);
+  const { fresh, duplicates } = result.journal;
+  io.out(`journaled ${fresh.length} event(s)${duplicates > 0 ? `, ${duplicates} already journaled` : ''}; the receiver's sweeper signals them to their workflows`);
+}
 
 const listOptions = { provider: { type: 'string' }, limit: { type: 'string', default: '50' } } as const;
 
@@ -59,6 +77,15 @@ const commands: Record<string, Command> = {
   async 'dead-letters list'(pool, args, io) {
     const { values } = parse(args, listOptions);
     io.out(table(await listDeadLetters(pool, text(values.provider), limitOf(values.limit)), ['id', 'provider', 'received_at', 'replayed_at', 'reason']));
+  },
+  async 'dead-letters replay'(pool, args, io) {
+    const { values, positionals } = parse(args, { body: { type: 'string' }, force: { type: 'boolean', default: false } }, 1);
+    const body = typeof values.body === 'string' ? (JSON.parse(readFileSync(values.body, 'utf8')) as unknown) : undefined;
+    report(io, await replayDeadLetter(pool, adaptersFor(io), positionals[0]!, { body, force: values.force === true }));
+  },
+  async 'ignored replay'(pool, args, io) {
+    const { positionals } = parse(args, {}, 1);
+    report(io, await replayIgnored(pool, adaptersFor(io), positionals[0]!));
   },
   async 'ignored list'(pool, args, io) {
     const { values } = parse(args, listOptions);
@@ -104,7 +131,7 @@ export async function runOpsCli(argv: readonly string[], io: CliIo): Promise<num
       io.err(error.message);
       return 2;
     }
-    io.err(error instanceof Error ? error.message : String(error));
+    io.err(error instanceof ReplayRefused ? `not replayed: ${error.message}` : error instanceof Error ? error.message : String(error));
     return 1;
   } finally {
     await pool?.end();

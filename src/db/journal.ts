@@ -29,35 +29,38 @@ export async function journalDelivery(
   items: readonly DeliveryItem[],
   requestId: string,
 ): Promise<JournalResult> {
-  return inTransaction(pool, async (client) => {
-    const result: JournalResult = { fresh: [], duplicates: 0, ignored: 0, deadLettered: 0 };
-    for (const item of items) {
-      if (item.kind === 'malformed') {
-        await insertDeadLetter(client, provider, item.reason, item.body, requestId);
-        result.deadLettered += 1;
-      } else if (item.kind === 'ignored') {
-        const inserted = await client.query(
-          `INSERT INTO webhook_journal (provider, event_id, event_type, status, body, request_id)
-           VALUES ($1, $2, $3, 'ignored', $4, $5) ON CONFLICT (provider, event_id) DO NOTHING`,
-          [provider, textWithoutNul(item.eventId), textWithoutNul(item.eventType), toJsonb(item.body), requestId],
-        );
-        if (inserted.rowCount === 0) result.duplicates += 1;
-        else result.ignored += 1;
-      } else {
-        const workflowId = workflowIdFor(item.event);
-        const inserted = await client.query<{ id: string }>(
-          `INSERT INTO webhook_journal (provider, event_id, event_type, status, workflow_id, event, request_id)
-           VALUES ($1, $2, $3, 'pending', $4, $5, $6) ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`,
-          [provider, textWithoutNul(item.event.eventId), item.event.type, textWithoutNul(workflowId), toJsonb(item.event), requestId],
-        );
-        const row = inserted.rows[0];
-        if (row && item.loginName) await saveLoginName(client, provider, item.event.userId, item.loginName);
-        if (row) result.fresh.push({ journalId: row.id, workflowId, event: item.event });
-        else result.duplicates += 1;
-      }
+  return inTransaction(pool, (client) => journalItems(client, provider, items, requestId));
+}
+
+/** journalDelivery inside a transaction the caller holds (a replay that also retires the old row). */
+export async function journalItems(client: PoolClient, provider: string, items: readonly DeliveryItem[], requestId: string): Promise<JournalResult> {
+  const result: JournalResult = { fresh: [], duplicates: 0, ignored: 0, deadLettered: 0 };
+  for (const item of items) {
+    if (item.kind === 'malformed') {
+      await insertDeadLetter(client, provider, item.reason, item.body, requestId);
+      result.deadLettered += 1;
+    } else if (item.kind === 'ignored') {
+      const inserted = await client.query(
+        `INSERT INTO webhook_journal (provider, event_id, event_type, status, body, request_id)
+         VALUES ($1, $2, $3, 'ignored', $4, $5) ON CONFLICT (provider, event_id) DO NOTHING`,
+        [provider, textWithoutNul(item.eventId), textWithoutNul(item.eventType), toJsonb(item.body), requestId],
+      );
+      if (inserted.rowCount === 0) result.duplicates += 1;
+      else result.ignored += 1;
+    } else {
+      const workflowId = workflowIdFor(item.event);
+      const inserted = await client.query<{ id: string }>(
+        `INSERT INTO webhook_journal (provider, event_id, event_type, status, workflow_id, event, request_id)
+         VALUES ($1, $2, $3, 'pending', $4, $5, $6) ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`,
+        [provider, textWithoutNul(item.event.eventId), item.event.type, textWithoutNul(workflowId), toJsonb(item.event), requestId],
+      );
+      const row = inserted.rows[0];
+      if (row && item.loginName) await saveLoginName(client, provider, item.event.userId, item.loginName);
+      if (row) result.fresh.push({ journalId: row.id, workflowId, event: item.event });
+      else result.duplicates += 1;
     }
-    return result;
-  });
+  }
+  return result;
 }
 
 export async function insertDeadLetter(
@@ -66,12 +69,14 @@ export async function insertDeadLetter(
   reason: string,
   body: unknown,
   requestId: string,
+  authenticated = true,
 ): Promise<void> {
-  await client.query(`INSERT INTO dead_letters (provider, reason, body, request_id) VALUES ($1, $2, $3, $4)`, [
+  await client.query(`INSERT INTO dead_letters (provider, reason, body, request_id, authenticated) VALUES ($1, $2, $3, $4, $5)`, [
     provider,
     textWithoutNul(reason),
     toJsonb(body),
     requestId,
+    authenticated,
   ]);
 }
 

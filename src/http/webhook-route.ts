@@ -51,7 +51,9 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
 
       try {
         if (verdict.kind === 'rejected') {
-          if (verdict.deadLetter) await insertDeadLetter(deps.pool, adapter.provider, verdict.detail, verdict.deadLetter.body, req.requestId);
+          if (verdict.deadLetter) {
+            await insertDeadLetter(deps.pool, adapter.provider, verdict.detail, verdict.deadLetter.body, req.requestId, verdict.deadLetter.authenticated ?? true);
+          }
           log.info({ status: verdict.status, reason: verdict.title, deadLettered: Boolean(verdict.deadLetter) }, 'webhook rejected');
           if (verdict.status === 503) res.setHeader('retry-after', '30');
           sendProblem(res, verdict.status, verdict.title, verdict.detail, { requestId: req.requestId });
@@ -101,7 +103,7 @@ async function judge(adapter: ProviderAdapter, webhook: Parameters<ProviderAdapt
       status: 400,
       title: 'Webhook could not be processed',
       detail: error instanceof Error ? error.message.slice(0, 200) : 'unprocessable input',
-      deadLetter: { body: redactText(webhook.rawBody.toString('utf8'), adapter.secrets) },
+      deadLetter: { body: redactText(webhook.rawBody.toString('utf8'), adapter.secrets), authenticated: false },
     };
   }
 }

@@ -22,9 +22,15 @@ export type DeliveryItem =
   /** Authentic but not what the provider documents: dead-lettered for inspection and replay. */
   | { kind: 'malformed'; reason: string; body: unknown };
 
+/** What is kept of a refused delivery; `authenticated: false` when it never proved where it came from. */
+export interface DeadLetter {
+  body: unknown;
+  authenticated?: boolean;
+}
+
 export type AdapterVerdict =
   | { kind: 'accepted'; items: DeliveryItem[] }
-  | { kind: 'rejected'; status: 400 | 401 | 403 | 503; title: string; detail: string; deadLetter?: { body: unknown } };
+  | { kind: 'rejected'; status: 400 | 401 | 403 | 503; title: string; detail: string; deadLetter?: DeadLetter };
 
 /**
  * verify → parse with zod → normalize. Everything downstream sees only ConnectionEvent.
@@ -38,4 +44,10 @@ export interface ProviderAdapter<Verdict extends AdapterVerdict | Promise<Adapte
   readonly ignoredStatus?: 200 | 202;
   /** Async when verifying needs I/O (fetching keys); a failure of that I/O is a 503 verdict, not a throw. */
   receive(webhook: InboundWebhook): Verdict;
+  /**
+   * What `receive` does after authentication, on a body kept from an earlier delivery (secrets
+   * stripped, so it cannot be authenticated again): replaying a dead letter or an ignored event.
+   * `receivedAt` is when it first arrived, for ids derived from the receipt time.
+   */
+  interpret(body: unknown, receivedAt: Date): AdapterVerdict;
 }

@@ -75,7 +75,7 @@ describe('SnapTrade app dialect on /webhooks/snaptrade', () => {
     const dialect = createSnapTradeAppDialect({ webhookSecrets: [SECRET], dedupWindowMs: 60_000, now: () => now });
     const body = JSON.stringify({ type: 'CONNECTION.BROKEN', userId: 'u', authorizationId: 'auth' });
     const reordered = JSON.stringify({ authorizationId: 'auth', type: 'CONNECTION.BROKEN', userId: 'u' });
-    const idAt = (text: string) => onlyEvent(dialect({ rawBody: Buffer.from(text), headers: { 'x-snaptrade-signature': hmac(text).digest('hex') }, remoteAddress: undefined })).eventId;
+    const idAt = (text: string) => onlyEvent(dialect.receive({ rawBody: Buffer.from(text), headers: { 'x-snaptrade-signature': hmac(text).digest('hex') }, remoteAddress: undefined })).eventId;
     const first = idAt(body);
     now = new Date('2024-03-01T10:00:30Z');
     assert.equal(idAt(reordered), first);

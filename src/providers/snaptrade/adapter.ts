@@ -44,7 +44,8 @@ export function createSnapTradeAdapter(config: SnapTradeAdapterConfig): Provider
         status: 400,
         title: 'Body is not JSON',
         detail: 'SnapTrade webhooks are JSON objects.',
-        deadLetter: { body: stripSecretFields(webhook.rawBody.toString('utf8'), SECRET_FIELDS, secrets) },
+        // The secret lives in the body, so a body that is not JSON was never authenticated.
+        deadLetter: { body: stripSecretFields(webhook.rawBody.toString('utf8'), SECRET_FIELDS, secrets), authenticated: false },
       };
     }
 
@@ -57,7 +58,10 @@ export function createSnapTradeAdapter(config: SnapTradeAdapterConfig): Provider
       };
     }
 
-    const body = stripSecretFields(parsed, SECRET_FIELDS, secrets);
+    return interpret(stripSecretFields(parsed, SECRET_FIELDS, secrets));
+  }
+
+  function interpret(body: unknown): AdapterVerdict {
     const eventType = (body as { eventType?: unknown } | null)?.eventType;
     if (typeof eventType === 'string' && eventType.length <= 64 && !snapTradeEventTypes.has(eventType)) {
       return { kind: 'accepted', items: [{ kind: 'ignored', eventId: ignoredEventId(eventType, body), eventType, body }] };
@@ -72,7 +76,7 @@ export function createSnapTradeAdapter(config: SnapTradeAdapterConfig): Provider
     return { kind: 'accepted', items: [{ kind: 'event', event: normalize(result.data, occurredAt) }] };
   }
 
-  return { provider: 'snaptrade', secrets, receive };
+  return { provider: 'snaptrade', secrets, receive, interpret };
 }
 
 function malformed(body: unknown, detail: string): AdapterVerdict {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ConnectionEvent, ConnectionEventType } from '../../domain/connection-event.ts';
 import { canonicalNow } from '../../domain/instant.ts';
-import type { AdapterVerdict, InboundWebhook } from '../adapter.ts';
+import type { AdapterVerdict, InboundWebhook, ProviderAdapter } from '../adapter.ts';
 import { pythonCompactSortedJson } from '../python-json.ts';
 import { redactText, stripSecretFields } from '../redact.ts';
 import { snapTradeAppEventSchema, snapTradeAppEventTypes, type SnapTradeAppEvent, type SnapTradeAppEventType } from './app-dialect-schemas.ts';
@@ -32,11 +32,11 @@ const knownTypes: ReadonlySet<string> = new Set(snapTradeAppEventTypes);
 const noFields: ReadonlySet<string> = new Set();
 
 /** The dotted dialect on /webhooks/snaptrade, told apart by its signature header (see endpoint.ts). */
-export function createSnapTradeAppDialect(config: SnapTradeAppDialectConfig): (webhook: InboundWebhook) => AdapterVerdict {
+export function createSnapTradeAppDialect(config: SnapTradeAppDialectConfig): Pick<ProviderAdapter<AdapterVerdict>, 'receive' | 'interpret'> {
   const windowMs = config.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
   const now = config.now ?? (() => new Date());
 
-  return (webhook) => {
+  function receive(webhook: InboundWebhook): AdapterVerdict {
     if (!appSignatureMatches(webhook.rawBody, webhook.headers[APP_SIGNATURE_HEADER], config.webhookSecrets)) {
       return { kind: 'rejected', status: 401, title: 'Webhook not authenticated', detail: `${APP_SIGNATURE_HEADER} does not match a configured secret.` };
     }
@@ -46,16 +46,20 @@ export function createSnapTradeAppDialect(config: SnapTradeAppDialectConfig): (w
     } catch {
       return malformed('SnapTrade webhooks are JSON objects.', redactText(webhook.rawBody.toString('utf8'), config.webhookSecrets), 'Body is not JSON');
     }
-    const receivedAt = now();
-    const kept = stripSecretFields(body, noFields, config.webhookSecrets);
+    return interpret(stripSecretFields(body, noFields, config.webhookSecrets), now());
+  }
+
+  function interpret(body: unknown, receivedAt: Date): AdapterVerdict {
     const type = (body as { type?: unknown } | null)?.type;
     if (typeof type === 'string' && type.length > 0 && type.length <= 64 && !knownTypes.has(type)) {
-      return { kind: 'accepted', items: [{ kind: 'ignored', eventId: eventIdOf(type, body, receivedAt, windowMs), eventType: type, body: kept }] };
+      return { kind: 'accepted', items: [{ kind: 'ignored', eventId: eventIdOf(type, body, receivedAt, windowMs), eventType: type, body }] };
     }
     const parsed = snapTradeAppEventSchema.safeParse(body);
-    if (!parsed.success) return malformed(parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), kept);
+    if (!parsed.success) return malformed(parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), body);
     return { kind: 'accepted', items: [{ kind: 'event', event: normalize(parsed.data, eventIdOf(parsed.data.type, body, receivedAt, windowMs), receivedAt) }] };
-  };
+  }
+
+  return { receive, interpret };
 }
 
 function malformed(detail: string, body: unknown, title = 'Webhook does not match its documented schema'): AdapterVerdict {

@@ -15,6 +15,9 @@ export function createSnapTradeEndpoint(config: SnapTradeAdapterConfig): Provide
   return {
     provider: reference.provider,
     secrets: reference.secrets,
-    receive: (webhook) => (webhook.headers[APP_SIGNATURE_HEADER] === undefined ? reference.receive(webhook) : app(webhook)),
+    receive: (webhook) => (webhook.headers[APP_SIGNATURE_HEADER] === undefined ? reference.receive(webhook) : app.receive(webhook)),
+    // A kept body says its dialect by shape: the reference one names `eventType`, the app one `type`.
+    interpret: (body, receivedAt) =>
+      body !== null && typeof body === 'object' && 'eventType' in body ? reference.interpret(body, receivedAt) : app.interpret(body, receivedAt),
   };
 }

@@ -38,5 +38,11 @@ export function createUpvestAdapter(config: UpvestAdapterConfig): ProviderAdapte
     return { kind: 'accepted', items: envelope.data.payload.map(upvestItem) };
   }
 
-  return { provider: 'upvest', secrets: [], ignoredStatus: 200, receive };
+  /** What is kept of an Upvest delivery is one event of its package (or, unreadable, the package). */
+  function interpret(body: unknown): AdapterVerdict {
+    const envelope = upvestPackageSchema.safeParse(body);
+    return { kind: 'accepted', items: envelope.success ? envelope.data.payload.map(upvestItem) : [upvestItem(body)] };
+  }
+
+  return { provider: 'upvest', secrets: [], ignoredStatus: 200, receive, interpret };
 }

@@ -47,7 +47,10 @@ export function createVezgoAdapter(config: VezgoAdapterConfig): ProviderAdapter<
     } catch {
       return { kind: 'rejected', status: 400, title: 'Body is not JSON', detail: 'Vezgo hooks are JSON objects.', deadLetter: { body: webhook.rawBody.toString('utf8') } };
     }
-    const receivedAt = now();
+    return interpret(body, now());
+  }
+
+  function interpret(body: unknown, receivedAt: Date): AdapterVerdict {
     const eventId = eventIdOf(body, receivedAt, config.dedupWindowMs);
     const hook = (body as { hook?: unknown } | null)?.hook;
     if (typeof hook === 'string' && hook.length <= 64 && !vezgoHookNames.has(hook)) {
@@ -66,7 +69,7 @@ export function createVezgoAdapter(config: VezgoAdapterConfig): ProviderAdapter<
     return { kind: 'accepted', items: [{ kind: 'event', event: normalize(parsed.data, eventId, canonicalNow(receivedAt)), loginName: parsed.data.user.loginName }] };
   }
 
-  return { provider: 'vezgo', secrets: [], receive };
+  return { provider: 'vezgo', secrets: [], receive, interpret };
 }
 
 /**

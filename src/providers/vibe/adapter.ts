@@ -38,22 +38,25 @@ export function createVibeAdapter(config: VibeAdapterConfig): ProviderAdapter<Ad
       return malformed('Vibe webhooks are JSON objects.', redactText(webhook.rawBody.toString('utf8'), config.webhookSecrets), 'Body is not JSON');
     }
     // Vibe bodies have no secret field; a secret that shows up verbatim anyway is not kept.
-    const kept = stripSecretFields(body, noFields, config.webhookSecrets);
+    return interpret(stripSecretFields(body, noFields, config.webhookSecrets));
+  }
+
+  function interpret(body: unknown): AdapterVerdict {
     const eventType = (body as { event?: unknown } | null)?.event;
     if (typeof eventType !== 'string' || eventType.length === 0 || eventType.length > 64) {
-      return malformed('event: a string of at most 64 characters is required', kept);
+      return malformed('event: a string of at most 64 characters is required', body);
     }
     const eventId = eventIdOf(eventType, body);
-    if (!vibeEventNames.has(eventType)) return { kind: 'accepted', items: [{ kind: 'ignored', eventId, eventType, body: kept }] };
+    if (!vibeEventNames.has(eventType)) return { kind: 'accepted', items: [{ kind: 'ignored', eventId, eventType, body }] };
 
     const parsed = vibeEventSchema.safeParse(body);
-    if (!parsed.success) return malformed(parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), kept);
+    if (!parsed.success) return malformed(parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), body);
     const item = vibeItem(parsed.data, config.accountId, eventId);
-    if (item.kind === 'malformed') return malformed(item.reason, kept);
+    if (item.kind === 'malformed') return malformed(item.reason, body);
     return { kind: 'accepted', items: [item] };
   }
 
-  return { provider: 'vibe', secrets: config.webhookSecrets, ignoredStatus: 200, receive };
+  return { provider: 'vibe', secrets: config.webhookSecrets, ignoredStatus: 200, receive, interpret };
 }
 
 const noFields: ReadonlySet<string> = new Set();

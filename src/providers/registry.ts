@@ -1,0 +1,18 @@
+import type { Config } from '../config/config.ts';
+import type { ProviderAdapter } from './adapter.ts';
+import { createSnapTradeEndpoint } from './snaptrade/endpoint.ts';
+import { upvestAdaptersFrom } from './upvest/from-config.ts';
+import { createVezgoAdapter } from './vezgo/adapter.ts';
+import { vibeAdaptersFrom } from './vibe/from-config.ts';
+
+/** Every provider this configuration receives webhooks from: the receiver's routes and the replay tool's adapters. */
+export function adaptersFrom(config: Config): ProviderAdapter[] {
+  return [
+    createSnapTradeEndpoint({ webhookSecrets: config.SNAPTRADE_WEBHOOK_SECRET, consumerKey: config.SNAPTRADE_CONSUMER_KEY }),
+    ...upvestAdaptersFrom(config),
+    ...vibeAdaptersFrom(config),
+    ...(config.VEZGO_CLIENT_ID
+      ? [createVezgoAdapter({ clientId: config.VEZGO_CLIENT_ID, allowedAddresses: config.VEZGO_ALLOWED_IPS, dedupWindowMs: config.VEZGO_DEDUP_WINDOW })]
+      : []),
+  ];
+}
