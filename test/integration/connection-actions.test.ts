@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startFakeSnapTrade } from '../support/fake-providers.ts';
-import { startRecordingServer, type RecordingServer } from '../support/recording-server.ts';
+import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
+import type { RecordingServer } from '../support/recording-server.ts';
 import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
 import { snapTradePayload } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
@@ -12,18 +13,17 @@ const headers = { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'applica
 describe('actions on a connection: refresh, remind, delete', () => {
   let stack: Stack;
   let snaptrade: RecordingServer;
-  let app: RecordingServer;
+  let app: AppBackend;
 
   before(async () => {
-    [snaptrade, app] = await Promise.all([startFakeSnapTrade(), startRecordingServer()]);
+    [snaptrade, app] = await Promise.all([startFakeSnapTrade(), startAppBackend()]);
     stack = await startStack({
       env: {
         SNAPTRADE_CLIENT_ID: 'CLIENT-ID',
         SNAPTRADE_CONSUMER_KEY: 'consumer-key-actions',
         SNAPTRADE_API_URL: `${snaptrade.url}/api/v1`,
         CREDENTIALS_KEY: `k1:${randomBytes(32).toString('base64')}`,
-        NOTIFY_WEBHOOK_URL: app.url,
-        NOTIFY_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+        ...app.env,
         QUIET_HOURS: 'off',
       },
     });
@@ -36,7 +36,7 @@ describe('actions on a connection: refresh, remind, delete', () => {
   });
   after(async () => {
     await stack.stop();
-    await Promise.all([snaptrade.close(), app.close()]);
+    await Promise.all([snaptrade.close(), app.server.close()]);
   });
 
   const act = async (method: 'POST' | 'DELETE', path: string) => {
@@ -64,7 +64,7 @@ describe('actions on a connection: refresh, remind, delete', () => {
     await send('CONNECTION_BROKEN', 'conn-act-broken');
     const remind = await act('POST', '/connections/snaptrade/conn-act-broken/remind');
     assert.deepEqual([remind.status, remind.body], [200, { attempt: 1 }]);
-    await waitFor(async () => app.requests.some((r) => r.body.includes('conn-act-broken') && r.body.includes('connection.reauth_required')), 'the prompt');
+    await waitFor(async () => app.notifications('conn-act-broken').some((n) => n.type === 'connection.reauth_required'), 'the prompt');
   });
 
   test('delete removes it at SnapTrade, then the connection is deleted; again is 409', async () => {

@@ -1,23 +1,21 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { Webhook } from 'standardwebhooks';
+import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { snapTradePayload } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
 
-const NOTIFY_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const WINDOW = 4000;
 const BROKERAGE = 'brokerage-having-a-bad-day';
 
 describe('a brokerage outage holds user prompts', () => {
   let stack: Stack;
-  let app: RecordingServer;
+  let app: AppBackend;
   let ops: RecordingServer;
 
   before(async () => {
-    [app, ops] = await Promise.all([startRecordingServer(), startRecordingServer()]);
+    [app, ops] = await Promise.all([startAppBackend(), startRecordingServer()]);
     stack = await startStack({
       env: {
         REAUTH_GRACE: '1s',
@@ -26,22 +24,17 @@ describe('a brokerage outage holds user prompts', () => {
         OUTAGE_THRESHOLD: '20',
         OUTAGE_WINDOW: `${WINDOW}ms`,
         OUTAGE_MAX_HOLD: '5m',
-        NOTIFY_WEBHOOK_URL: app.url,
-        NOTIFY_WEBHOOK_SECRET: NOTIFY_SECRET,
+        ...app.env,
         OPS_ALERT_WEBHOOK_URL: ops.url,
       },
     });
   });
   after(async () => {
     await stack.stop();
-    await Promise.all([app.close(), ops.close()]);
+    await Promise.all([app.server.close(), ops.close()]);
   });
 
-  const prompts = () =>
-    app.requests
-      .filter((r) => r.status === 200)
-      .map((r) => new Webhook(NOTIFY_SECRET).verify(r.body, r.headers as Record<string, string>) as { type: string; data: { connectionId: string } })
-      .filter((n) => n.type === 'connection.reauth_required');
+  const prompts = () => app.notifications().filter((n) => n.type === 'connection.reauth_required');
 
   test('25 connections breaking together: no prompt while held, one alert, prompts for those still broken once it clears', async () => {
     const ids = Array.from({ length: 25 }, (_, i) => `conn-outage-${i}`);
@@ -67,7 +60,7 @@ describe('a brokerage outage holds user prompts', () => {
     await waitFor(async () => prompts().length === ids.length - repaired.length, 'prompts once the outage clears', 40_000);
     const prompted = prompts().map((n) => n.data.connectionId);
     assert.deepEqual([...prompted].sort(), ids.slice(5).sort());
-    assert.equal(app.requests.filter((r) => r.body.includes('connection.restored')).length, 0, 'never prompted, so no restored');
+    assert.equal(app.notifications().filter((n) => n.type === 'connection.restored').length, 0, 'never prompted, so no restored');
 
     await waitFor(async () => ops.requests.some((r) => r.body.includes('resolved provider_outage')), 'the alert resolved');
     assert.equal(ops.requests.filter((r) => r.body.includes(':rotating_light: provider_outage')).length, 1, 'one alert for the outage');

@@ -1,42 +1,35 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { Webhook } from 'standardwebhooks';
 import { startFakeSnapTrade } from '../support/fake-providers.ts';
-import { startRecordingServer, type RecordedRequest, type RecordingServer } from '../support/recording-server.ts';
+import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
+import { startRecordingServer, type RecordingServer } from '../support/recording-server.ts';
 import { startSmtpServer } from '../support/smtp.ts';
 import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
 import { snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
 
-const NOTIFY_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const CONSUMER_KEY = 'consumer-key-reauth-do-not-leak';
 const USER_SECRET = 'snaptrade-user-secret-do-not-leak';
 const CADENCE = [1000, 2000, 3000];
 const GRACE = 1000;
 
-interface Notification {
-  type: string;
-  data: { connectionId: string; attempt: number; episode: number; reconnectUrl?: string; notificationId: string };
-}
-
 describe('re-authentication prompts over real Temporal, Postgres and SMTP', () => {
   let stack: Stack;
-  let app: RecordingServer;
+  let app: AppBackend;
   let ops: RecordingServer;
   let snaptrade: RecordingServer;
   let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 
   before(async () => {
-    [app, ops, snaptrade, smtp] = await Promise.all([startRecordingServer(), startRecordingServer(), startFakeSnapTrade(), startSmtpServer()]);
+    [app, ops, snaptrade, smtp] = await Promise.all([startAppBackend(), startRecordingServer(), startFakeSnapTrade(), startSmtpServer()]);
     stack = await startStack({
       env: {
         REAUTH_GRACE: `${GRACE}ms`,
         REAUTH_REMINDER_CADENCE: CADENCE.map((ms) => `${ms}ms`).join(','),
         REAUTH_MAX_REMINDERS: '3',
         QUIET_HOURS: 'off',
-        NOTIFY_WEBHOOK_URL: `${app.url}/hooks/connections`,
-        NOTIFY_WEBHOOK_SECRET: NOTIFY_SECRET,
+        ...app.env,
         SMTP_URL: smtp.url,
         OPS_ALERT_WEBHOOK_URL: `${ops.url}/slack`,
         SNAPTRADE_CLIENT_ID: 'CLIENT-ID',
@@ -48,17 +41,10 @@ describe('re-authentication prompts over real Temporal, Postgres and SMTP', () =
   });
   after(async () => {
     await stack.stop();
-    await Promise.all([app.close(), ops.close(), snaptrade.close(), smtp.close()]);
+    await Promise.all([app.server.close(), ops.close(), snaptrade.close(), smtp.close()]);
   });
 
-  /** Notifications the app received about one connection, signature verified as the app would. */
-  function notificationsFor(connectionId: string): (Notification & { request: RecordedRequest })[] {
-    const verifier = new Webhook(NOTIFY_SECRET);
-    return app.requests
-      .filter((request) => request.status === 200)
-      .map((request) => ({ ...(verifier.verify(request.body, request.headers as Record<string, string>) as Notification), request }))
-      .filter((notification) => notification.data.connectionId === connectionId);
-  }
+  const notificationsFor = (connectionId: string) => app.notifications(connectionId);
 
   async function registerUser(userId: string): Promise<void> {
     const headers = { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' };
@@ -160,10 +146,10 @@ describe('re-authentication prompts over real Temporal, Postgres and SMTP', () =
   test('a notification webhook answered 500 is retried and delivered once', async () => {
     const id = 'conn-flaky-app';
     await registerUser('user-flaky');
-    app.failNext(2);
+    app.server.failNext(2);
     await send('CONNECTION_BROKEN', id, 'user-flaky');
     await waitFor(async () => notificationsFor(id).length === 1, 'delivery after the failures', 30_000);
-    const attempts = app.requests.filter((r) => r.body.includes(id) && r.body.includes('reauth_required'));
+    const attempts = app.server.requests.filter((r) => r.body.includes(id) && r.body.includes('reauth_required'));
     assert.deepEqual(attempts.map((r) => r.status), [500, 500, 200]);
     assert.equal(new Set(attempts.map((r) => r.headers['webhook-id'])).size, 1, 'one notification id across retries');
     const { rows } = await stack.db.pool.query(
@@ -174,9 +160,9 @@ describe('re-authentication prompts over real Temporal, Postgres and SMTP', () =
   });
 
   test('no notification, email or ops post carries a secret', () => {
-    const outbound = [...app.requests.map((r) => r.body + JSON.stringify(r.headers)), ...ops.requests.map((r) => r.body), ...smtp.messages.map((m) => m.raw)].join('\n');
+    const outbound = [...app.server.requests.map((r) => r.body + JSON.stringify(r.headers)), ...ops.requests.map((r) => r.body), ...smtp.messages.map((m) => m.raw)].join('\n');
     assert.ok(outbound.includes('conn-abandoned'), 'the search sees the notifications');
-    for (const secret of [TEST_SECRET, CONSUMER_KEY, USER_SECRET, API_TOKEN, NOTIFY_SECRET, NOTIFY_SECRET.slice(6)]) {
+    for (const secret of [TEST_SECRET, CONSUMER_KEY, USER_SECRET, API_TOKEN, app.secret, app.secret.slice(6)]) {
       assert.equal(outbound.includes(secret), false, `${secret.slice(0, 12)}… leaked`);
     }
   });

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import proto from '@temporalio/proto';
-import { Webhook } from 'standardwebhooks';
 import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createVezgoAdapter } from '../../src/providers/vezgo/adapter.ts';
 import { startFakeVezgo } from '../support/fake-providers.ts';
+import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.ts';
 import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 const CLIENT_ID = 'vezgo-client-id';
-const NOTIFY_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const RETRY_INITIAL = 500;
 const RETRY_MAX = 2000;
 const ESCALATE_AFTER = 4000;
@@ -28,11 +26,11 @@ const hook = (accountId: string, error?: string) => ({
 describe('Vezgo hooks', () => {
   let stack: Stack;
   let vezgo: RecordingServer;
-  let app: RecordingServer;
+  let app: AppBackend;
   let ops: RecordingServer;
 
   before(async () => {
-    [vezgo, app, ops] = await Promise.all([startFakeVezgo(), startRecordingServer(), startRecordingServer()]);
+    [vezgo, app, ops] = await Promise.all([startFakeVezgo(), startAppBackend(), startRecordingServer()]);
     stack = await startStack({
       env: {
         VEZGO_CLIENT_ID: CLIENT_ID,
@@ -44,25 +42,19 @@ describe('Vezgo hooks', () => {
         DEGRADED_ESCALATE_AFTER: `${ESCALATE_AFTER}ms`,
         REAUTH_GRACE: '1s',
         QUIET_HOURS: 'off',
-        NOTIFY_WEBHOOK_URL: app.url,
-        NOTIFY_WEBHOOK_SECRET: NOTIFY_SECRET,
+        ...app.env,
         OPS_ALERT_WEBHOOK_URL: ops.url,
       },
     });
   });
   after(async () => {
     await stack.stop();
-    await Promise.all([vezgo.close(), app.close(), ops.close()]);
+    await Promise.all([vezgo.close(), app.server.close(), ops.close()]);
   });
 
   const send = (body: unknown, clientId = CLIENT_ID) => stack.post('/webhooks/vezgo', body, { 'x-client-id': clientId });
   const state = async (accountId: string) => (await stack.get(`/connections/vezgo/${accountId}`)).body?.state as string | undefined;
-  const notifications = (accountId: string) =>
-    app.requests
-      .filter((r) => r.status === 200)
-      .map((r) => new Webhook(NOTIFY_SECRET).verify(r.body, r.headers as Record<string, string>) as { type: string; data: { connectionId: string } })
-      .filter((n) => n.data.connectionId === accountId)
-      .map((n) => n.type);
+  const notifications = (accountId: string) => app.notifications(accountId).map((n) => n.type);
 
   test('a wrong x-client-id is 401 and leaves no row', async () => {
     const res = await send(hook('acct-intruder'), 'someone-else');
