@@ -1,6 +1,6 @@
 import { Snaptrade, SnaptradeAuth } from 'snaptrade-typescript-sdk';
 import { ProviderCallFailed, type ProviderActions } from '../provider-actions.ts';
-import { callSnapTrade } from './sdk-call.ts';
+import { callProvider } from '../sdk-call.ts';
 import { fetchSnapTradeHoldings } from './holdings.ts';
 
 export interface SnapTradeActionsConfig {
@@ -31,20 +31,20 @@ export function createSnapTradeActions(config: SnapTradeActionsConfig): Provider
     async requestSync({ connectionId, userId }) {
       const user = await credentials(userId);
       if (!user) return false;
-      await callSnapTrade('refreshBrokerageAuthorization', () => client.connections.refreshBrokerageAuthorization({ authorizationId: connectionId, ...user }));
+      await callProvider('SnapTrade', 'refreshBrokerageAuthorization', () => client.connections.refreshBrokerageAuthorization({ authorizationId: connectionId, ...user }));
       return true;
     },
     async reconnectUrl({ connectionId, userId }) {
       const user = await credentials(userId);
       if (!user) return null;
-      const data = await callSnapTrade('loginSnapTradeUser', () => client.authentication.loginSnapTradeUser({ ...user, reconnect: connectionId }));
+      const { data } = await callProvider('SnapTrade', 'loginSnapTradeUser', () => client.authentication.loginSnapTradeUser({ ...user, reconnect: connectionId }));
       return 'redirectURI' in data && typeof data.redirectURI === 'string' ? data.redirectURI : null;
     },
     async removeConnection({ connectionId, userId }) {
       const user = await credentials(userId);
       if (!user) return false;
       try {
-        await callSnapTrade('removeBrokerageAuthorization', () => client.connections.removeBrokerageAuthorization({ authorizationId: connectionId, ...user }));
+        await callProvider('SnapTrade', 'removeBrokerageAuthorization', () => client.connections.removeBrokerageAuthorization({ authorizationId: connectionId, ...user }));
       } catch (error) {
         // Already gone at SnapTrade is what was asked for.
         if (!(error instanceof ProviderCallFailed && error.status === 404)) throw error;

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { ConnectionHoldings, HoldingsAccount } from '../../domain/holdings.ts';
 import { toCanonicalInstant } from '../../domain/instant.ts';
 import { ProviderCallFailed } from '../provider-actions.ts';
-import { callSnapTrade } from './sdk-call.ts';
+import { callProvider } from '../sdk-call.ts';
 import { snapTradeAccountsSchema, snapTradePositionsSchema, type SnapTradeAccount, type SnapTradePositions } from './holdings-schemas.ts';
 
 type SnapTradeClient = Pick<Snaptrade<CommercialApiKeyAuth>, 'connections' | 'accountInformation'>;
@@ -55,7 +55,7 @@ function toHoldingsAccount(account: SnapTradeAccount, positions: SnapTradePositi
 
 /** One SDK call, its answer checked against the documented shape. */
 async function call<S extends z.ZodType>(operation: string, schema: S, request: () => Promise<{ data: unknown }>): Promise<z.infer<S>> {
-  const data = await callSnapTrade(operation, request);
+  const { data } = await callProvider('SnapTrade', operation, request);
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const where = parsed.error.issues.map((issue) => issue.path.join('.') || '(body)').join(', ');

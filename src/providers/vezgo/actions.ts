@@ -1,5 +1,6 @@
 import Vezgo from 'vezgo-sdk-js';
-import type { ProviderActions } from '../provider-actions.ts';
+import { ProviderCallFailed, type ProviderActions } from '../provider-actions.ts';
+import { callProvider } from '../sdk-call.ts';
 
 export interface VezgoActionsConfig {
   clientId: string;
@@ -19,7 +20,7 @@ export function createVezgoActions(config: VezgoActionsConfig): ProviderActions 
     async requestSync({ connectionId, userId }) {
       const loginName = userId ? await config.loginName(userId) : null;
       if (!loginName) return false;
-      await api.login(loginName).accounts.sync(connectionId);
+      await callProvider('Vezgo', 'accounts.sync', () => api.login(loginName).accounts.sync(connectionId));
       return true;
     },
     async reconnectUrl() {
@@ -28,7 +29,12 @@ export function createVezgoActions(config: VezgoActionsConfig): ProviderActions 
     async removeConnection({ connectionId, userId }) {
       const loginName = userId ? await config.loginName(userId) : null;
       if (!loginName) return false;
-      await api.login(loginName).accounts.remove(connectionId);
+      try {
+        await callProvider('Vezgo', 'accounts.remove', () => api.login(loginName).accounts.remove(connectionId));
+      } catch (error) {
+        // Already gone at Vezgo is what was asked for.
+        if (!(error instanceof ProviderCallFailed && error.status === 404)) throw error;
+      }
       return true;
     },
   };
