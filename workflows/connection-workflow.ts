@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { ConnectionActivities } from '../activities/connection-activities.ts';
 import type { HoldingsActivities } from '../activities/holdings-activities.ts';
 import type { ConnectionRef, ReauthActivities } from '../activities/reauth-activities.ts';
@@ -60,6 +60,13 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (summaryOf(next) !== summaryOf(before) || next.userId !== before.userId) publishSearchAttributes(next);
   }
 
+  let complete = false;
+  async function applyOne(event: ConnectionEvent): Promise<void> {
+    const { state: next, effects } = applyEvent(state, event, Date.now(), policy);
+    await step(next, effects);
+    complete ||= effects.some((effect) => effect.type === 'complete');
+  }
+
   const exclusive = createLock();
   const refuse = (action: ConnectionAction) => () => {
     const refusal = refusalOf(state, action);
@@ -80,22 +87,19 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   setHandler(
     deleteUpdate,
     async () => {
-      const removed = await exclusive(() => outbound.removeAtProvider(refOf(state)));
-      if (!removed) throw ApplicationFailure.nonRetryable('the provider cannot be asked to remove it: no credentials registered for this user', 'NoCredentials');
-      queue.push(deletionRequested(state, uuid4(), Date.now()));
-      await condition(() => state.status === 'deleted');
+      await exclusive(async () => {
+        const removed = await outbound.removeAtProvider(refOf(state));
+        if (!removed) throw ApplicationFailure.nonRetryable('the provider cannot be asked to remove it: no credentials registered for this user', 'NoCredentials');
+        await applyOne(deletionRequested(state, uuid4(), Date.now()));
+      });
       return { status: 'deleted' as const, removedAtProvider: true };
     },
     { validator: refuse('delete') },
   );
 
   const exit = await runEventLoop(queue, input.maxEventsPerRun, {
-    apply: (event) =>
-      exclusive(async () => {
-        const { state: next, effects } = applyEvent(state, event, Date.now(), policy);
-        await step(next, effects);
-        return effects.some((effect) => effect.type === 'complete') ? 'finished' : 'continue';
-      }),
+    apply: (event) => exclusive(() => applyOne(event)),
+    finished: () => complete,
     nextDeadline: () => nextWakeUp(state, policy),
     onDeadline: () =>
       exclusive(async () => {

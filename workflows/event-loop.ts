@@ -4,7 +4,9 @@ import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 export type LoopExit = { reason: 'finished' } | { reason: 'continue-as-new'; pending: ConnectionEvent[] };
 
 export interface EventLoopHandlers {
-  apply(event: ConnectionEvent): Promise<'continue' | 'finished'>;
+  apply(event: ConnectionEvent): Promise<void>;
+  /** True once the entity has reached its end (a deleted connection); an update may get it there too. */
+  finished?: () => boolean;
   /** Epoch ms of the next timer the entity needs (a prompt, a retry), or null. */
   nextDeadline?: () => number | null;
   onDeadline?: () => Promise<void>;
@@ -12,28 +14,27 @@ export interface EventLoopHandlers {
 
 /**
  * Applies queued signal events one at a time, in arrival order, and wakes for the entity's own
- * timers, until `apply` says the entity is finished or the run has grown enough to continue as
- * new. Signal handlers only push to `queue`, so whatever is left there when the loop exits is
- * handed over, never dropped.
+ * timers, until the entity is finished or the run has grown enough to continue as new. Signal
+ * handlers only push to `queue`, so whatever is left there when the loop exits is handed over,
+ * never dropped; update handlers are waited for, never cut off.
  */
 export async function runEventLoop(queue: ConnectionEvent[], maxEventsPerRun: number, handlers: EventLoopHandlers): Promise<LoopExit> {
   let applied = 0;
-  let finished = false;
+  const finished = () => handlers.finished?.() ?? false;
   const runIsFull = () => applied >= maxEventsPerRun || workflowInfo().continueAsNewSuggested;
-  const woken = () => queue.length > 0 || runIsFull();
+  const woken = () => queue.length > 0 || runIsFull() || finished();
 
   for (;;) {
-    const deadline = handlers.nextDeadline?.() ?? null;
+    const deadline = finished() ? null : (handlers.nextDeadline?.() ?? null);
     if (deadline === null) await condition(woken);
     else if (!(await condition(woken, Math.max(deadline - Date.now(), 1)))) await handlers.onDeadline?.();
 
     while (queue.length > 0 && !runIsFull()) {
-      const outcome = await handlers.apply(queue.shift()!);
+      await handlers.apply(queue.shift()!);
       applied += 1;
-      if (outcome === 'finished') finished = true;
     }
     // Late deliveries that arrived while finishing are applied (and recorded) before the run closes.
-    if (finished && queue.length === 0) {
+    if (finished() && queue.length === 0) {
       await condition(allHandlersFinished);
       if (queue.length === 0) return { reason: 'finished' };
     }

@@ -58,7 +58,6 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
         const attempt = step.effects.find((effect) => effect.type === 'recordAttempt')?.attempt;
         await persistUserEvent({ provider: state.provider, userId: state.userId, registeredAt: state.registeredAt, attempt });
       }
-      return 'continue';
     },
     nextDeadline: () => nextAttemptDeadline(state.backendAttempts ?? []),
     async onDeadline() {
