@@ -22,10 +22,12 @@ export async function runEventLoop(queue: ConnectionEvent[], maxEventsPerRun: nu
   let applied = 0;
   const finished = () => handlers.finished?.() ?? false;
   const runIsFull = () => applied >= maxEventsPerRun || workflowInfo().continueAsNewSuggested;
-  const woken = () => queue.length > 0 || runIsFull() || finished();
+  const nextDeadline = () => (finished() ? null : (handlers.nextDeadline?.() ?? null));
 
   for (;;) {
-    const deadline = finished() ? null : (handlers.nextDeadline?.() ?? null);
+    const deadline = nextDeadline();
+    // An update handler may bring a timer forward (a new attempt's deadline): that wakes the loop too.
+    const woken = () => queue.length > 0 || runIsFull() || finished() || nextDeadline() !== deadline;
     if (deadline === null) await condition(woken);
     else if (!(await condition(woken, Math.max(deadline - Date.now(), 1)))) await handlers.onDeadline?.();
 

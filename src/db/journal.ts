@@ -1,4 +1,4 @@
-import type { ConnectionEvent } from '../domain/connection-event.ts';
+import { connectionEventSchema, type ConnectionEvent } from '../domain/connection-event.ts';
 import type { DeliveryItem } from '../providers/adapter.ts';
 import { workflowIdFor } from '../temporal/workflow-ids.ts';
 import { textWithoutNul, toJsonb } from './jsonb.ts';
@@ -48,6 +48,15 @@ export async function journalItems(client: PoolClient, provider: string, items: 
       if (inserted.rowCount === 0) result.duplicates += 1;
       else result.ignored += 1;
     } else {
+      const checked = connectionEventSchema.safeParse(item.event);
+      if (!checked.success) {
+        // What an adapter made of it cannot be stored or routed (a year 0, an id with U+0000): kept
+        // for inspection rather than left to jam its workflow.
+        const problem = checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        await insertDeadLetter(client, provider, `normalized event invalid: ${problem}`, item.event, requestId);
+        result.deadLettered += 1;
+        continue;
+      }
       const workflowId = workflowIdFor(item.event);
       const inserted = await client.query<{ id: string }>(
         `INSERT INTO webhook_journal (provider, event_id, event_type, status, workflow_id, event, request_id)
@@ -55,7 +64,7 @@ export async function journalItems(client: PoolClient, provider: string, items: 
         [provider, textWithoutNul(item.event.eventId), item.event.type, textWithoutNul(workflowId), toJsonb(item.event), requestId],
       );
       const row = inserted.rows[0];
-      if (row && item.loginName) await saveLoginName(client, provider, item.event.userId, item.loginName);
+      if (row && item.loginName) await saveLoginName(client, provider, item.event.userId, textWithoutNul(item.loginName));
       if (row) result.fresh.push({ journalId: row.id, workflowId, event: item.event });
       else result.duplicates += 1;
     }

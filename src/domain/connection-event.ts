@@ -40,16 +40,19 @@ export type SyncFailure = (typeof syncFailures)[number];
 
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/** Ids end up in Postgres text columns and workflow ids: bounded, and never U+0000, which Postgres refuses. */
+const id = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000]*$/, 'no U+0000');
+
 export const connectionEventSchema = z.object({
-  provider: z.string().min(1).max(32),
-  eventId: z.string().min(1).max(512),
+  provider: id(32),
+  eventId: id(512),
   type: connectionEventTypeSchema,
   /** Canonical UTC instant (see instant.ts), so string order is time order. */
   occurredAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
-  userId: z.string().min(1).max(256),
-  connectionId: z.string().min(1).max(256).optional(),
-  accountId: z.string().min(1).max(256).optional(),
-  brokerageId: z.string().min(1).max(256).optional(),
+  userId: id(256),
+  connectionId: id(256).optional(),
+  accountId: id(256).optional(),
+  brokerageId: id(256).optional(),
   /** Provider facts worth keeping (result codes, client ids); never credentials. */
   detail: z.record(z.string(), detailValue),
   /** The receiving request's id, so logs follow an event from receipt to the activity that applied it. */

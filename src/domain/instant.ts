@@ -13,8 +13,10 @@ export function toCanonicalInstant(value: string): string | undefined {
   const offset = zone!.toUpperCase() === 'Z' ? 'Z' : zone!.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
   const seconds = Date.parse(`${whole}${offset}`);
   if (Number.isNaN(seconds)) return undefined;
-  const utc = new Date(seconds).toISOString().slice(0, 19);
-  return `${utc}.${fraction.padEnd(6, '0').slice(0, 6)}Z`;
+  const utc = new Date(seconds).toISOString();
+  // Years outside 0001–9999 come out signed and six digits long, and Postgres refuses them.
+  if (!/^\d{4}-/.test(utc) || utc.startsWith('0000')) return undefined;
+  return `${utc.slice(0, 19)}.${fraction.padEnd(6, '0').slice(0, 6)}Z`;
 }
 
 export function canonicalNow(now: Date = new Date()): string {

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { isDatabaseUnavailable } from '../db/errors.ts';
+import { isCausedByInput, isDatabaseUnavailable } from '../db/errors.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -60,6 +60,10 @@ export function createApp(deps: AppDeps): express.Express {
       const title = status === 413 ? 'Payload too large' : 'Bad request';
       const detail = status === 413 ? 'Webhook bodies are limited to 1 MiB.' : (error as Error).message;
       sendProblem(res, status, title, detail, { requestId: req.requestId });
+      return;
+    }
+    if (isCausedByInput(error)) {
+      sendProblem(res, 400, 'Bad request', 'The request holds values that cannot be stored or looked up.', { requestId: req.requestId });
       return;
     }
     if (isDatabaseUnavailable(error)) {

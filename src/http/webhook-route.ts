@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { isDatabaseUnavailable } from '../db/errors.ts';
+import { isCausedByInput, isDatabaseUnavailable } from '../db/errors.ts';
 import { insertDeadLetter, journalDelivery } from '../db/journal.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
@@ -80,6 +80,11 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
           log.error({ err: (error as Error).message }, 'journal unavailable; asking the provider to retry');
           res.setHeader('retry-after', '30');
           sendProblem(res, 503, 'Journal unavailable', 'The webhook was not recorded; retry later.', { requestId: req.requestId });
+          return;
+        }
+        if (isCausedByInput(error)) {
+          log.info({ err: (error as Error).message }, 'webhook content could not be stored');
+          sendProblem(res, 400, 'Webhook could not be stored', 'Its content holds values the journal cannot keep.', { requestId: req.requestId });
           return;
         }
         throw error;

@@ -62,6 +62,11 @@ describe('backend-driven connection attempts', () => {
     assert.equal(pending.body.status, 'pending');
     const { body } = await read(attempt.attemptId, '20s');
     assert.equal(body.status, 'abandoned');
+
+    // A later attempt of a user whose workflow is idle (its last attempt settled) times out too.
+    const second = await start('user-att-silent');
+    assert.notEqual(second.attemptId, attempt.attemptId);
+    assert.equal((await read(second.attemptId, '20s')).body.status, 'abandoned');
   });
 
   test('the typed client does the same over Temporal directly', async () => {

@@ -40,7 +40,8 @@ export interface UpvestMapping {
 export function mappingOf(eventType: string): UpvestMapping | undefined {
   const category = eventType.split('.')[0]!;
   if (activityCategories.has(category)) return { route: 'account_activity', type: 'connection.updated' };
-  const type = (upvestStatusTable as Readonly<Record<string, ConnectionEventType>>)[eventType];
-  const route = routeOfCategory[category];
+  // Own keys only: a type named `constructor` must not find Object.prototype's.
+  const type = Object.hasOwn(upvestStatusTable, eventType) ? (upvestStatusTable as Readonly<Record<string, ConnectionEventType>>)[eventType] : undefined;
+  const route = Object.hasOwn(routeOfCategory, category) ? routeOfCategory[category] : undefined;
   return type && route ? { route, type } : undefined;
 }

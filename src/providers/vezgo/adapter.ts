@@ -101,6 +101,6 @@ function normalize(hook: VezgoHook, eventId: string, occurredAt: string): Connec
   return {
     ...common,
     type: 'connection.sync_failed',
-    detail: { providerEventType: hook.hook, error: hook.error, failure: failures[hook.error] ?? 'provider' },
+    detail: { providerEventType: hook.hook, error: hook.error, failure: Object.hasOwn(failures, hook.error) ? failures[hook.error]! : 'provider' },
   };
 }

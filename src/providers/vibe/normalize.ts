@@ -54,7 +54,7 @@ export function vibeItem(vibe: VibeEvent, accountId: string, eventId: string): D
     case 'system.alert': {
       const notice: AlertNotice = {
         providerEventType: vibe.event,
-        level: levels[vibe.data.level.toLowerCase()] ?? 'warning',
+        level: Object.hasOwn(levels, vibe.data.level.toLowerCase()) ? levels[vibe.data.level.toLowerCase()]! : 'warning',
         title: vibe.data.title.slice(0, 200),
         message: vibe.data.message.slice(0, 2000),
       };
