@@ -131,6 +131,11 @@ describe('POST /webhooks/snaptrade: authenticity, malformed input, duplicates', 
     assert.equal(arrayBody.status, 401);
     const nullBody = await stack.post('/webhooks/snaptrade', 'null');
     assert.equal(nullBody.status, 401);
+    const yearZero = await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { eventTimestamp: '0000-01-01T00:00:00+01:00' }));
+    assert.equal(yearZero.status, 400);
+    const nulId = await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: 'a\u0000b' }));
+    assert.deepEqual([nulId.status, nulId.body.events, nulId.body.deadLettered], [200, 0, 1], 'kept for inspection, not routed');
+    assert.equal((await stack.get('/connections/snaptrade/a%00b')).status, 400);
   });
 
   test('the same webhook ten times is applied once', async () => {
