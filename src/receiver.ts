@@ -68,7 +68,7 @@ export async function startReceiver({ config, pool, client, logger, trustUiOrigi
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.PORT, '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(listening)));
+    const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
   dispatcher.start();
   const address = server.address();

@@ -1,5 +1,6 @@
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import type { ConnectionState, Transition } from './lifecycle.ts';
+import { cadenceAfter, type LifecyclePolicy } from './lifecycle-timers.ts';
 
 /** What a backend or operator may ask of a connection, each only in the states where it makes sense. */
 export type ConnectionAction = 'refresh' | 'remind' | 'delete';
@@ -14,15 +15,15 @@ export function refusalOf(state: ConnectionState, action: ConnectionAction): str
 
 /**
  * A prompt sent now, on request, counted as the episode's next attempt so it gets a notification
- * of its own; the scheduled reminders keep their times. Quiet hours and holds do not apply: a
- * person asked for it.
+ * of its own; the next reminder then waits its cadence from now, as after any prompt. Quiet hours
+ * and holds do not apply: a person asked for it.
  */
-export function remindNow(state: ConnectionState): Transition {
+export function remindNow(state: ConnectionState, now: number, policy: LifecyclePolicy): Transition {
   const reauth = state.reauth;
   if (!reauth) return { state, effects: [] };
   const attempt = reauth.promptsSent + 1;
   return {
-    state: { ...state, reauth: { ...reauth, promptsSent: attempt } },
+    state: { ...state, reauth: { ...reauth, promptsSent: attempt, nextPromptAt: now + cadenceAfter(attempt, policy) } },
     effects: [
       { type: 'notify', notification: { kind: attempt === 1 ? 'reauth_required' : 'reauth_reminder', episode: reauth.episode, attempt } },
       { type: 'saveConnection' },

@@ -77,7 +77,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     remindUpdate,
     () =>
       exclusive(async () => {
-        const { state: next, effects } = remindNow(state);
+        const { state: next, effects } = remindNow(state, Date.now(), policy);
         await step(next, effects);
         return { attempt: next.reauth?.promptsSent ?? 0 };
       }),

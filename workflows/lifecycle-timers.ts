@@ -108,7 +108,7 @@ export function withAlert(state: ConnectionState, kind: AlertKind): ConnectionSt
 }
 
 /** The wait after prompt number `sent`: 1 day after the first, 3 after the next… the last repeats. */
-function cadenceAfter(sent: number, policy: LifecyclePolicy): number {
+export function cadenceAfter(sent: number, policy: LifecyclePolicy): number {
   const cadence = policy.reminderCadenceMs;
   return cadence[Math.min(sent - 1, cadence.length - 1)] ?? policy.reauthGraceMs;
 }

@@ -16,6 +16,12 @@ import { enterDegraded, enterReauth, withAlert, type DegradedEpisode, type Lifec
  */
 export type ConnectionStatus = 'connecting' | 'active' | 'degraded' | 'broken' | 'deleted';
 
+export interface TransitionTimes {
+  active: string | null;
+  broken: string | null;
+  degraded: string | null;
+}
+
 export type EventOutcome = 'applied' | 'recorded' | 'stale' | 'duplicate' | 'after_deletion';
 
 export type AlertKind = 'reauth_exhausted' | 'degraded_too_long' | 'provider_error';
@@ -54,6 +60,8 @@ export interface ConnectionState {
   status: ConnectionStatus;
   statusSince: string | null;
   lastTransitionAt: string | null;
+  /** The newest event of each kind of transition: the state follows from these alone, whatever the delivery order. */
+  latest: TransitionTimes;
   lastEventAt: string | null;
   /** Counts applied deliveries; storage refuses to overwrite a newer revision with an older one. */
   revision: number;
@@ -104,7 +112,9 @@ export interface Transition {
 export const SEEN_EVENT_WINDOW = 1000;
 export const RECENT_EVENTS = 20;
 
-const fixedTransitions: Partial<Record<ConnectionEventType, ConnectionStatus>> = {
+type Target = keyof TransitionTimes | 'deleted';
+
+const fixedTransitions: Partial<Record<ConnectionEventType, Target>> = {
   'connection.added': 'active',
   'connection.fixed': 'active',
   'connection.sync_succeeded': 'active',
@@ -112,14 +122,14 @@ const fixedTransitions: Partial<Record<ConnectionEventType, ConnectionStatus>> =
   'connection.deleted': 'deleted',
 };
 
-const syncFailureTransitions: Record<SyncFailure, ConnectionStatus | undefined> = {
+const syncFailureTransitions: Record<SyncFailure, Target | undefined> = {
   user_action: 'broken',
   temporary: 'degraded',
   provider: undefined,
 };
 
 /** The state an event moves the connection to, if it is a transition at all. */
-function targetOf(event: ConnectionEvent): ConnectionStatus | undefined {
+function targetOf(event: ConnectionEvent): Target | undefined {
   if (event.type === 'connection.sync_failed') return syncFailureTransitions[failureOf(event)];
   return fixedTransitions[event.type];
 }
@@ -153,6 +163,7 @@ export function initialConnectionState(provider: string, connectionId: string): 
     status: 'connecting',
     statusSince: null,
     lastTransitionAt: null,
+    latest: { active: null, broken: null, degraded: null },
     lastEventAt: null,
     revision: 0,
     accounts: {},
@@ -169,7 +180,10 @@ export function initialConnectionState(provider: string, connectionId: string): 
 export function applyEvent(state: ConnectionState, event: ConnectionEvent, now: number, policy: LifecyclePolicy): Transition {
   if (state.seenEventIds.includes(event.eventId)) return { state, effects: [] };
 
-  const outcome = decideOutcome(state, event);
+  const target = targetOf(event);
+  const latest = target && target !== 'deleted' ? { ...state.latest, [target]: laterOf(state.latest[target], event.occurredAt) } : state.latest;
+  const standing = standingOf(latest);
+  const outcome = decideOutcome(state, event, target, latest, standing);
   let next: ConnectionState = {
     ...state,
     userId: state.userId ?? event.userId,
@@ -181,10 +195,17 @@ export function applyEvent(state: ConnectionState, event: ConnectionEvent, now: 
   };
   const effects: Effect[] = [{ type: 'recordEvent', event, outcome }];
 
-  if (outcome === 'applied') {
-    const moved = moveTo(next, targetOf(event)!, event.occurredAt, now, policy);
-    next = moved.state;
+  if (outcome === 'applied' && target === 'deleted') {
+    const moved = moveTo(next, 'deleted', event.occurredAt, now, policy);
+    // Deleted already: this deletion is earlier, and the connection has been deleted since then.
+    next = { ...moved.state, lastTransitionAt: event.occurredAt, statusSince: state.status === 'deleted' ? event.occurredAt : moved.state.statusSince };
     effects.push(...moved.effects);
+  } else if (outcome === 'applied' && standing) {
+    const moved = moveTo(next, standing, latest[standing]!, now, policy);
+    next = { ...moved.state, latest, lastTransitionAt: newestOf(latest) };
+    effects.push(...moved.effects);
+  } else if (state.status !== 'deleted' && latest !== state.latest) {
+    next = { ...next, latest, lastTransitionAt: newestOf(latest) };
   } else if (outcome === 'recorded' && next.status === 'connecting' && impliesExistence.has(event.type)) {
     next = { ...next, status: 'active', statusSince: event.occurredAt };
   }
@@ -245,7 +266,6 @@ function moveTo(state: ConnectionState, target: ConnectionStatus, occurredAt: st
     ...state,
     status: target,
     statusSince: entering ? occurredAt : state.statusSince,
-    lastTransitionAt: occurredAt,
     openAlerts: state.openAlerts.filter((kind) => !clearing.includes(kind)),
   };
   if (!entering) return { state: next, effects };
@@ -271,8 +291,18 @@ function moveTo(state: ConnectionState, target: ConnectionStatus, occurredAt: st
   return { state: next, effects };
 }
 
-function decideOutcome(state: ConnectionState, event: ConnectionEvent): EventOutcome {
-  const target = targetOf(event);
+/**
+ * Deletion wins and is terminal. Otherwise the state is what the newest event of each kind implies
+ * (see standingOf), so an event applies when it moves the state, or is the newest of its kind and
+ * its state stands; an event older than the transition that decides is stale.
+ */
+function decideOutcome(
+  state: ConnectionState,
+  event: ConnectionEvent,
+  target: Target | undefined,
+  latest: TransitionTimes,
+  standing: keyof TransitionTimes | null,
+): EventOutcome {
   if (state.status === 'deleted') {
     // A second deletion only matters if it dates the deletion earlier: deleted since the first.
     const earlier = target === 'deleted' && state.lastTransitionAt !== null && event.occurredAt < state.lastTransitionAt;
@@ -280,8 +310,20 @@ function decideOutcome(state: ConnectionState, event: ConnectionEvent): EventOut
   }
   if (!target) return 'recorded';
   if (target === 'deleted') return 'applied';
-  if (state.lastTransitionAt !== null && event.occurredAt < state.lastTransitionAt) return 'stale';
-  return 'applied';
+  if (standing !== state.status || (standing === target && latest[target] === event.occurredAt)) return 'applied';
+  return state.lastTransitionAt !== null && event.occurredAt < state.lastTransitionAt ? 'stale' : 'recorded';
+}
+
+/** Broken outranks degraded: a temporary failure says nothing about credentials the user must renew. */
+function standingOf(latest: TransitionTimes): keyof TransitionTimes | null {
+  const newer = (a: string | null, b: string | null) => a !== null && (b === null || a > b);
+  if (newer(latest.broken, latest.active)) return 'broken';
+  if (newer(latest.degraded, latest.active)) return 'degraded';
+  return latest.active === null ? null : 'active';
+}
+
+function newestOf(latest: TransitionTimes): string | null {
+  return [latest.active, latest.broken, latest.degraded].reduce<string | null>((a, b) => (b !== null && (a === null || b > a) ? b : a), null);
 }
 
 function applyAccountEvent(current: AccountState | undefined, event: ConnectionEvent, accountId: string): AccountState {

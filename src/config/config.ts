@@ -28,6 +28,8 @@ export const workerConfigSchema = sharedSchema.extend(lifecycleEnv).extend({
 
 export const receiverConfigSchema = workerConfigSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65_535),
+  /** Where the receiver listens; the embedded dev stack keeps to loopback. */
+  HOST: z.string().min(1).default('0.0.0.0'),
   /** Comma-separated, so a new secret can be added before the old one is retired. */
   SNAPTRADE_WEBHOOK_SECRET: list,
   API_TOKEN: z.string().min(16, 'at least 16 characters'),

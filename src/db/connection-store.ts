@@ -59,7 +59,7 @@ export async function saveConnectionSnapshot(pool: Pool, connection: ConnectionS
 }
 
 async function upsertConnection(client: Pool | PoolClient, c: ConnectionSnapshot): Promise<void> {
-  const lifecycle = { reauth: c.reauth, degraded: c.degraded, brokenEpisodes: c.brokenEpisodes, degradedEpisodes: c.degradedEpisodes, openAlerts: c.openAlerts };
+  const lifecycle = { reauth: c.reauth, degraded: c.degraded, brokenEpisodes: c.brokenEpisodes, degradedEpisodes: c.degradedEpisodes, openAlerts: c.openAlerts, latest: c.latest };
   await client.query(
     `INSERT INTO connections (provider, connection_id, user_id, brokerage_id, state, state_since,
                               last_transition_at, last_event_at, revision, lifecycle, reauth_exhausted)
@@ -82,7 +82,7 @@ interface ConnectionRow {
   last_transition_at: string | null;
   last_event_at: string | null;
   revision: number;
-  lifecycle: Partial<Pick<ConnectionState, 'reauth' | 'degraded' | 'brokenEpisodes' | 'degradedEpisodes' | 'openAlerts'>>;
+  lifecycle: Partial<Pick<ConnectionState, 'reauth' | 'degraded' | 'brokenEpisodes' | 'degradedEpisodes' | 'openAlerts' | 'latest'>>;
 }
 
 /** The stored connection as lifecycle state, for a run that starts after an earlier one closed. */
@@ -115,6 +115,7 @@ export async function loadConnectionState(pool: Pool, provider: string, connecti
     brokenEpisodes: row.lifecycle.brokenEpisodes ?? 0,
     degradedEpisodes: row.lifecycle.degradedEpisodes ?? 0,
     openAlerts: row.lifecycle.openAlerts ?? [],
+    latest: row.lifecycle.latest ?? { active: null, broken: null, degraded: null },
     accounts: Object.fromEntries(
       accounts.rows.map((a) => [
         a.account_id,

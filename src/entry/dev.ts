@@ -60,6 +60,8 @@ runMain(async () => {
   process.env.SNAPTRADE_WEBHOOK_SECRET ??= secrets.SNAPTRADE_WEBHOOK_SECRET;
   process.env.API_TOKEN ??= secrets.API_TOKEN;
   process.env.PORT ??= '3000';
+  // The dev UI's origin may use the codec endpoint without a token, so nothing off this machine may reach it.
+  process.env.HOST ??= '127.0.0.1';
   process.env.TEMPORAL_NAMESPACE ??= 'default';
   process.env.TEMPORAL_TASK_QUEUE ??= 'connection-lifecycle';
 
@@ -84,7 +86,9 @@ runMain(async () => {
     namespace: config.TEMPORAL_NAMESPACE,
     encryptionKey: config.TEMPORAL_ENCRYPTION_KEY,
   });
-  const receiver = await startReceiver({ config, pool, client, logger, trustUiOrigin: true });
+  // Trusting the UI's origin is only safe while nothing but this machine can reach the receiver.
+  const loopbackOnly = ['127.0.0.1', '::1', 'localhost'].includes(config.HOST);
+  const receiver = await startReceiver({ config, pool, client, logger, trustUiOrigin: loopbackOnly });
 
   process.stdout.write(
     [

@@ -53,7 +53,7 @@ export function createNotifier(deps: NotifierDeps) {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         await markOutbox(deps.pool, id, row.channel, message);
-        failures.push(`${row.channel}: ${message}`);
+        failures.push(`${row.channel}: ${row.channel === 'email' ? smtpSummary(error) : message}`);
       }
     }
     if (failures.length > 0) throw new Error(`notification ${id} not delivered (${failures.join('; ')})`);
@@ -64,3 +64,13 @@ export function createNotifier(deps: NotifierDeps) {
 }
 
 export type Notifier = ReturnType<typeof createNotifier>;
+
+/**
+ * The thrown message becomes the activity failure in workflow history, which is not encrypted;
+ * SMTP errors echo the recipient's address, so only the response code goes there (the full text
+ * stays in the outbox row).
+ */
+function smtpSummary(error: unknown): string {
+  const code = (error as { responseCode?: unknown } | null)?.responseCode;
+  return typeof code === 'number' ? `SMTP answered ${code}` : 'SMTP delivery failed';
+}

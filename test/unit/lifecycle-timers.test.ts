@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { ConnectionEvent } from '../../src/domain/connection-event.ts';
 import { applyEvent, initialConnectionState, type ConnectionState, type Effect } from '../../workflows/lifecycle.ts';
 import { nextWakeUp, tick, userPromptDue, type LifecyclePolicy } from '../../workflows/lifecycle-timers.ts';
+import { remindNow } from '../../workflows/connection-actions.ts';
 
 const MIN = 60_000;
 const policy: LifecyclePolicy = {
@@ -97,5 +98,14 @@ describe('lifecycle timers', () => {
     const again = applyEvent(state, event('connection.broken'), T0, policy);
     assert.equal(again.state.reauth?.episode, 2);
     assert.deepEqual(again.effects.filter((e) => e.type === 'recordBreakage'), [{ type: 'recordBreakage', episode: 2 }]);
+  });
+});
+
+describe('prompts on request', () => {
+  test('remind now sends the next attempt and moves the next reminder a cadence away', () => {
+    const broken = applyEvent(initialConnectionState('vezgo', 'c'), event('connection.broken'), T0, policy).state;
+    const reminded = remindNow(broken, T0 + MIN, policy);
+    assert.deepEqual(reminded.effects.filter((e) => e.type === 'notify'), [{ type: 'notify', notification: { kind: 'reauth_required', episode: 1, attempt: 1 } }]);
+    assert.equal(reminded.state.reauth?.nextPromptAt, T0 + MIN + 1440 * MIN, 'no second prompt at the end of the grace period');
   });
 });

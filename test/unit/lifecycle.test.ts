@@ -70,6 +70,14 @@ describe('lifecycle state machine', () => {
     assert.equal(step.effects[0]!.type === 'recordEvent' && step.effects[0]!.outcome, 'after_deletion');
   });
 
+  test('a temporary sync failure does not un-break a connection that needs the user', () => {
+    const failure = (second: number, kind: string) => event('connection.sync_failed', second, { eventId: `sync-${second}`, detail: { failure: kind } });
+    const state = run([failure(1, 'user_action'), failure(2, 'temporary')]);
+    assert.equal(state.status, 'broken');
+    assert.equal(state.reauth?.episode, 1, 'the prompts keep their schedule');
+    assert.equal(run([failure(1, 'user_action'), event('connection.fixed', 2), failure(3, 'temporary')]).status, 'degraded');
+  });
+
   test('a seen event id changes nothing and asks for nothing', () => {
     const once = run([event('connection.added', 1)]);
     const again = applyEvent(once, event('connection.added', 1), NOW, policy);
