@@ -81,6 +81,8 @@ describe('backend-driven connection attempts', () => {
   test('unknown or malformed attempt ids are 404; a bad body is 400', async () => {
     assert.equal((await read('bm9wZQ.nope', '0s')).status, 404);
     assert.equal((await read('garbage', '0s')).status, 404);
+    const forged = `${Buffer.from(JSON.stringify(['snaptrade', 'u'.repeat(5000)])).toString('base64url')}.x`;
+    assert.equal((await read(forged, '0s')).status, 404);
     const bad = await fetch(`${stack.receiver.url}/connections/attempts`, { method: 'POST', headers, body: JSON.stringify({ provider: 'Snap Trade!' }) });
     assert.equal(bad.status, 400);
   });
