@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { connectionStateQuery } from '../../workflows/definitions.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { snapTradePayload, type Payload } from '../support/snaptrade.ts';
@@ -38,12 +39,13 @@ describe('connection lifecycles over real Temporal and Postgres', () => {
 
   test('added → broken → fixed → deleted ends deleted, and the workflow completes', async () => {
     const id = 'conn-sequence';
-    await send(
-      connectionEvent('CONNECTION_ADDED', id, 1),
-      connectionEvent('CONNECTION_BROKEN', id, 2),
-      connectionEvent('CONNECTION_FIXED', id, 3),
-      connectionEvent('CONNECTION_DELETED', id, 4),
-    );
+    // One after the other, as a connection lives: concurrent deliveries may arrive in any order,
+    // and a deletion that overtakes the fix would (rightly) leave the fix recorded after it.
+    const lifecycle = ['CONNECTION_ADDED', 'CONNECTION_BROKEN', 'CONNECTION_FIXED', 'CONNECTION_DELETED'];
+    for (const [minute, eventType] of lifecycle.entries()) {
+      await send(connectionEvent(eventType, id, minute + 1));
+      await waitFor(async () => (await outcomes(id)).length === minute + 1, `${eventType} applied`);
+    }
     await waitFor(async () => (await workflowStatus(id)) === 'COMPLETED', 'workflow completion');
     assert.equal((await row(id)).state, 'deleted');
     assert.deepEqual(await outcomes(id), [
@@ -54,12 +56,19 @@ describe('connection lifecycles over real Temporal and Postgres', () => {
     ]);
     const result = await stack.client.workflow.getHandle(`connection:snaptrade:${id}`).result();
     assert.equal(result.status, 'deleted');
+
+    // The workflow code replays its own history: nothing in it is non-deterministic.
+    const history = await stack.client.workflow.getHandle(`connection:snaptrade:${id}`).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, history, `connection:snaptrade:${id}`);
   });
 
   test('fixed delivered before an older broken ends active', async () => {
     const id = 'conn-out-of-order';
-    await send(connectionEvent('CONNECTION_ADDED', id, 1), connectionEvent('CONNECTION_FIXED', id, 3), connectionEvent('CONNECTION_BROKEN', id, 2));
-    await waitFor(async () => (await outcomes(id)).length === 3, 'three timeline rows');
+    const deliveries = [connectionEvent('CONNECTION_ADDED', id, 1), connectionEvent('CONNECTION_FIXED', id, 3), connectionEvent('CONNECTION_BROKEN', id, 2)];
+    for (const [i, payload] of deliveries.entries()) {
+      await send(payload);
+      await waitFor(async () => (await outcomes(id)).length === i + 1, 'the delivery applied before the next arrives');
+    }
     assert.equal((await row(id)).state, 'active');
     assert.deepEqual(await outcomes(id), ['connection.added:applied', 'connection.broken:stale', 'connection.fixed:applied']);
     const view = await stack.client.workflow.getHandle(`connection:snaptrade:${id}`).query(connectionStateQuery);
