@@ -61,7 +61,7 @@ export async function journalItems(client: PoolClient, provider: string, items: 
       const inserted = await client.query<{ id: string }>(
         `INSERT INTO webhook_journal (provider, event_id, event_type, status, workflow_id, event, request_id)
          VALUES ($1, $2, $3, 'pending', $4, $5, $6) ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`,
-        [provider, textWithoutNul(item.event.eventId), item.event.type, textWithoutNul(workflowId), toJsonb(item.event), requestId],
+        [provider, item.event.eventId, item.event.type, workflowId, toJsonb(item.event), requestId],
       );
       const row = inserted.rows[0];
       if (row && item.loginName) await saveLoginName(client, provider, item.event.userId, textWithoutNul(item.loginName));

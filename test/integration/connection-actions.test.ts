@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startFakeSnapTrade } from '../support/fake-providers.ts';
+import { snapTradeSdkEnv, startFakeSnapTrade } from '../support/fake-providers.ts';
 import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
 import type { RecordingServer } from '../support/recording-server.ts';
 import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
@@ -19,10 +18,7 @@ describe('actions on a connection: refresh, remind, delete', () => {
     [snaptrade, app] = await Promise.all([startFakeSnapTrade(), startAppBackend()]);
     stack = await startStack({
       env: {
-        SNAPTRADE_CLIENT_ID: 'CLIENT-ID',
-        SNAPTRADE_CONSUMER_KEY: 'consumer-key-actions',
-        SNAPTRADE_API_URL: `${snaptrade.url}/api/v1`,
-        CREDENTIALS_KEY: `k1:${randomBytes(32).toString('base64')}`,
+        ...snapTradeSdkEnv(snaptrade, 'consumer-key-actions'),
         ...app.env,
         QUIET_HOURS: 'off',
       },

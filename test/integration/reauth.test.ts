@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startFakeSnapTrade } from '../support/fake-providers.ts';
+import { snapTradeSdkEnv, startFakeSnapTrade } from '../support/fake-providers.ts';
 import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.ts';
 import { startSmtpServer } from '../support/smtp.ts';
@@ -32,10 +31,7 @@ describe('re-authentication prompts over real Temporal, Postgres and SMTP', () =
         ...app.env,
         SMTP_URL: smtp.url,
         OPS_ALERT_WEBHOOK_URL: `${ops.url}/slack`,
-        SNAPTRADE_CLIENT_ID: 'CLIENT-ID',
-        SNAPTRADE_CONSUMER_KEY: CONSUMER_KEY,
-        SNAPTRADE_API_URL: `${snaptrade.url}/api/v1`,
-        CREDENTIALS_KEY: `k1:${randomBytes(32).toString('base64')}`,
+        ...snapTradeSdkEnv(snaptrade, CONSUMER_KEY),
       },
     });
   });

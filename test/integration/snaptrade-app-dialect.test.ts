@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import proto from '@temporalio/proto';
 import { dumpAllTables } from '../support/database.ts';
-import { startFakeSnapTrade, type FakeSnapTrade } from '../support/fake-providers.ts';
+import { snapTradeSdkEnv, startFakeSnapTrade, type FakeSnapTrade } from '../support/fake-providers.ts';
 import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
 import { snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
@@ -26,10 +26,7 @@ describe('SnapTrade app dialect: the guide’s webhook creates the connection wi
     snaptrade = await startFakeSnapTrade();
     stack = await startStack({
       env: {
-        SNAPTRADE_CLIENT_ID: 'CLIENT-ID',
-        SNAPTRADE_CONSUMER_KEY: CONSUMER_KEY,
-        SNAPTRADE_API_URL: `${snaptrade.url}/api/v1`,
-        CREDENTIALS_KEY: `k1:${randomBytes(32).toString('base64')}`,
+        ...snapTradeSdkEnv(snaptrade, CONSUMER_KEY),
       },
     });
   });

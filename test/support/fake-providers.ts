@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { startRecordingServer, type RecordingServer } from './recording-server.ts';
 
 export interface FakeSnapTradePosition {
@@ -130,4 +131,14 @@ export async function startFakeVezgo(): Promise<RecordingServer> {
 function unsignedJwt(payload: object): string {
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}.c2lnbmF0dXJl`;
+}
+
+/** The stack's environment for reaching a fake SnapTrade through the SDK, with user secrets encrypted at rest. */
+export function snapTradeSdkEnv(snaptrade: RecordingServer, consumerKey: string): Record<string, string> {
+  return {
+    SNAPTRADE_CLIENT_ID: 'CLIENT-ID',
+    SNAPTRADE_CONSUMER_KEY: consumerKey,
+    SNAPTRADE_API_URL: `${snaptrade.url}/api/v1`,
+    CREDENTIALS_KEY: `k1:${randomBytes(32).toString('base64')}`,
+  };
 }
