@@ -1,19 +1,19 @@
-import { createConnectionActivities, type ConnectionActivityDeps } from './connection-activities.ts';
-import { createHoldingsActivities } from './holdings-activities.ts';
-import { createProviderNoticeActivities } from './provider-notice-activities.ts';
-import { createReauthActivities, type ReauthActivityDeps } from './reauth-activities.ts';
-import { createUserActivities } from './user-activities.ts';
+import { createAlertActivities, type AlertActivityDeps } from './alert-activities.ts';
+import { createNotificationActivities, type NotificationActivityDeps } from './notification-activities.ts';
+import { createPersistenceActivities, type PersistenceActivityDeps } from './persistence-activities.ts';
+import { createPolicyActivities, type PolicyActivityDeps } from './policy-activities.ts';
+import { createProviderActivities, type ProviderActivityDeps } from './provider-activities.ts';
 
-export type ActivityDeps = ConnectionActivityDeps & ReauthActivityDeps;
+export type ActivityDeps = PersistenceActivityDeps & PolicyActivityDeps & ProviderActivityDeps & NotificationActivityDeps & AlertActivityDeps;
 
 /** Every activity the worker registers, with its dependencies injected. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createConnectionActivities(deps),
-    ...createUserActivities(deps),
-    ...createReauthActivities(deps),
-    ...createHoldingsActivities(deps),
-    ...createProviderNoticeActivities(deps),
+    ...createPersistenceActivities(deps),
+    ...createPolicyActivities(deps),
+    ...createProviderActivities(deps),
+    ...createNotificationActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

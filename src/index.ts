@@ -6,5 +6,5 @@ export {
   type AttemptView,
   type ConnectionsClientOptions,
 } from './client/connections-client.ts';
-export type { ConnectionView } from '../workflows/connection-view.ts';
+export type { ConnectionView } from './domain/connection-view.ts';
 export type { ConnectionEvent } from './domain/connection-event.ts';

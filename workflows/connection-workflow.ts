@@ -1,16 +1,20 @@
 import { ApplicationFailure, continueAsNew, log, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { ConnectionActivities } from '../activities/connection-activities.ts';
-import type { HoldingsActivities } from '../activities/holdings-activities.ts';
-import type { ConnectionRef, ReauthActivities } from '../activities/reauth-activities.ts';
+import type { AlertActivities } from '../activities/alert-activities.ts';
+import type { NotificationActivities } from '../activities/notification-activities.ts';
+import type { PersistenceActivities } from '../activities/persistence-activities.ts';
+import type { PolicyActivities } from '../activities/policy-activities.ts';
+import type { ProviderActivities } from '../activities/provider-activities.ts';
+import type { ConnectionRef } from '../src/domain/connection-ref.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
-import { summaryOf } from './connection-summary.ts';
-import { viewOf } from './connection-view.ts';
-import { deletionRequested, refusalOf, remindNow, type ConnectionAction } from './connection-actions.ts';
+import { summaryOf } from '../src/domain/connection-summary.ts';
+import { viewOf } from '../src/domain/connection-view.ts';
+import { deletionRequested, refusalOf, remindNow, type ConnectionAction } from '../src/domain/connection-actions.ts';
 import { connectionEventSignal, connectionStateQuery, deleteUpdate, refreshUpdate, remindUpdate } from './definitions.ts';
 import { runEventLoop } from './event-loop.ts';
 import { createLock } from './lock.ts';
-import { applyEvent, initialConnectionState, snapshotOf, type ConnectionState, type Effect } from './lifecycle.ts';
-import { nextWakeUp, tick, userPromptDue } from './lifecycle-timers.ts';
+import { applyEvent, initialConnectionState } from '../src/domain/lifecycle.ts';
+import { snapshotOf, type ConnectionState, type Effect } from '../src/domain/connection-state.ts';
+import { nextWakeUp, tick, userPromptDue } from '../src/domain/lifecycle-timers.ts';
 import { startProviderNotice } from './provider-notice-workflow.ts';
 import { brokerageIdKey, connectionStateKey, providerKey, reauthExhaustedKey, userIdKey } from './search-attributes.ts';
 
@@ -26,18 +30,14 @@ export interface ConnectionWorkflowInput {
 const retryForever = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
 
 // No attempt limit: while Postgres is down the event waits here, durable, instead of being lost.
-const store = proxyActivities<ConnectionActivities & Pick<ReauthActivities, 'lifecyclePolicy' | 'checkPromptGate' | 'recordBreakage'>>({
-  startToCloseTimeout: '30 seconds',
-  retry: retryForever,
-});
+const persistence = proxyActivities<PersistenceActivities>({ startToCloseTimeout: '30 seconds', retry: retryForever });
+const policies = proxyActivities<PolicyActivities>({ startToCloseTimeout: '30 seconds', retry: retryForever });
 // Outbound calls are bounded, so a dead endpoint cannot stall the connection's event loop for long;
 // what did not go out stays in the outbox or the alerts table.
-const outbound = proxyActivities<
-  Pick<ReauthActivities, 'sendNotification' | 'raiseConnectionAlert' | 'resolveConnectionAlert' | 'requestProviderSync' | 'removeAtProvider'> & Pick<HoldingsActivities, 'refreshHoldings'>
->({
-  startToCloseTimeout: '1 minute',
-  retry: { ...retryForever, maximumAttempts: 8 },
-});
+const outboundOptions = { startToCloseTimeout: '1 minute', retry: { ...retryForever, maximumAttempts: 8 } } as const;
+const providerCalls = proxyActivities<ProviderActivities>(outboundOptions);
+const notifications = proxyActivities<NotificationActivities>(outboundOptions);
+const alerts = proxyActivities<Pick<AlertActivities, 'raiseConnectionAlert' | 'resolveConnectionAlert'>>(outboundOptions);
 
 /** One run per connection, for its whole life: applies provider events and its own timers through the lifecycle. */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<ConnectionState> {
@@ -49,8 +49,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   setHandler(connectionStateQuery, () => viewOf(state));
 
   // A fresh run may follow a closed one (a late event after deletion): Postgres remembers the past.
-  if (!input.state) state = (await store.loadConnection(input.provider, input.connectionId)) ?? state;
-  const policy = await store.lifecyclePolicy();
+  if (!input.state) state = (await persistence.loadConnection(input.provider, input.connectionId)) ?? state;
+  const policy = await policies.lifecyclePolicy();
   publishSearchAttributes(state);
 
   async function step(next: ConnectionState, effects: Effect[]): Promise<void> {
@@ -72,7 +72,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     const refusal = refusalOf(state, action);
     if (refusal) throw new Error(refusal);
   };
-  setHandler(refreshUpdate, () => exclusive(async () => ({ requested: await outbound.requestProviderSync(refOf(state)) })), { validator: refuse('refresh') });
+  setHandler(refreshUpdate, () => exclusive(async () => ({ requested: await providerCalls.requestProviderSync(refOf(state)) })), { validator: refuse('refresh') });
   setHandler(
     remindUpdate,
     () =>
@@ -88,7 +88,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     deleteUpdate,
     async () => {
       await exclusive(async () => {
-        const removed = await outbound.removeAtProvider(refOf(state));
+        const removed = await providerCalls.removeAtProvider(refOf(state));
         if (!removed) throw ApplicationFailure.nonRetryable('the provider cannot be asked to remove it: no credentials registered for this user', 'NoCredentials');
         await applyOne(deletionRequested(state, uuid4(), Date.now()));
       });
@@ -104,7 +104,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     onDeadline: () =>
       exclusive(async () => {
         const now = Date.now();
-        const gate = userPromptDue(state, now, policy) ? await store.checkPromptGate(refOf(state)) : { deferUntil: null };
+        const gate = userPromptDue(state, now, policy) ? await policies.checkPromptGate(refOf(state)) : { deferUntil: null };
         const { state: next, effects } = tick(state, now, policy, gate);
         await step(next, effects);
       }),
@@ -124,37 +124,37 @@ function refOf(state: ConnectionState): ConnectionRef {
 async function applyEffects(state: ConnectionState, effects: Effect[]): Promise<void> {
   const recorded = effects.find((effect) => effect.type === 'recordEvent');
   if (recorded) {
-    await store.persistConnectionEvent({
+    await persistence.persistConnectionEvent({
       connection: snapshotOf(state),
       event: recorded.event,
       outcome: recorded.outcome,
       accounts: effects.flatMap((effect) => (effect.type === 'saveAccount' ? [effect.account] : [])),
     });
   } else if (effects.some((effect) => effect.type === 'saveConnection')) {
-    await store.persistConnectionState(snapshotOf(state));
+    await persistence.persistConnectionState(snapshotOf(state));
   }
 
   const ref = refOf(state);
   for (const effect of effects) {
     switch (effect.type) {
       case 'recordBreakage':
-        await store.recordBreakage(ref, effect.episode);
+        await persistence.recordBreakage(ref, effect.episode);
         break;
       case 'notify':
-        await bestEffort('notification', () => outbound.sendNotification({ ...ref, intent: effect.notification }));
+        await bestEffort('notification', () => notifications.sendNotification({ ...ref, intent: effect.notification }));
         break;
       case 'raiseAlert':
-        await bestEffort('alert', () => outbound.raiseConnectionAlert(ref, effect.kind, effect.message));
+        await bestEffort('alert', () => alerts.raiseConnectionAlert(ref, effect.kind, effect.message));
         break;
       case 'resolveAlert':
-        await bestEffort('alert resolution', () => outbound.resolveConnectionAlert(ref, effect.kind));
+        await bestEffort('alert resolution', () => alerts.resolveConnectionAlert(ref, effect.kind));
         break;
       case 'requestSync':
-        await bestEffort('sync request', () => outbound.requestProviderSync(ref));
+        await bestEffort('sync request', () => providerCalls.requestProviderSync(ref));
         break;
       case 'refreshHoldings':
         // Histories recorded before holdings existed replay without the call.
-        if (patched('refresh-holdings')) await bestEffort('holdings refresh', () => outbound.refreshHoldings(ref));
+        if (patched('refresh-holdings')) await bestEffort('holdings refresh', () => providerCalls.refreshHoldings(ref));
         break;
       case 'providerNotice':
         await startProviderNotice(effect.event);

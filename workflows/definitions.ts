@@ -1,8 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
-import type { ConnectionView } from './connection-view.ts';
-import type { BackendAttempt } from './backend-attempts.ts';
-import type { UserState } from './user-lifecycle.ts';
+import type { ConnectionView } from '../src/domain/connection-view.ts';
+import type { BackendAttempt } from '../src/domain/backend-attempts.ts';
+import type { UserState } from '../src/domain/user-lifecycle.ts';
 
 /** Names shared by the workflows and the clients that signal and query them. */
 export const connectionEventSignal = defineSignal<[ConnectionEvent]>('connectionEvent');

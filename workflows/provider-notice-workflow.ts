@@ -1,10 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { proxyActivities, sleep, startChild } from '@temporalio/workflow';
-import type { ProviderNoticeActivities } from '../activities/provider-notice-activities.ts';
+import type { AlertActivities } from '../activities/alert-activities.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 
 // No attempt limit: these only write Postgres, and a notice that is never recorded lets prompts out.
-const notices = proxyActivities<ProviderNoticeActivities>({
+const notices = proxyActivities<Pick<AlertActivities, 'beginMaintenance' | 'endMaintenance' | 'raiseProviderAlert'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

@@ -1,11 +1,11 @@
 import { continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { UserActivities } from '../activities/user-activities.ts';
+import type { PersistenceActivities } from '../activities/persistence-activities.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
-import { expireAttempts, nextAttemptDeadline, startAttempt } from './backend-attempts.ts';
+import { expireAttempts, nextAttemptDeadline, startAttempt } from '../src/domain/backend-attempts.ts';
 import { attemptQuery, connectionEventSignal, startAttemptUpdate, userStateQuery } from './definitions.ts';
 import { runEventLoop } from './event-loop.ts';
 import { providerKey, userIdKey } from './search-attributes.ts';
-import { applyUserEvent, initialUserState, type UserState } from './user-lifecycle.ts';
+import { applyUserEvent, initialUserState, type UserState } from '../src/domain/user-lifecycle.ts';
 
 export interface UserWorkflowInput {
   provider: string;
@@ -15,7 +15,7 @@ export interface UserWorkflowInput {
   pending?: ConnectionEvent[];
 }
 
-const { persistUserEvent } = proxyActivities<UserActivities>({
+const { persistUserEvent } = proxyActivities<PersistenceActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

@@ -1,6 +1,6 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { BackendAttempt } from '../../workflows/backend-attempts.ts';
-import type { ConnectionView } from '../../workflows/connection-view.ts';
+import type { BackendAttempt } from '../domain/backend-attempts.ts';
+import type { ConnectionView } from '../domain/connection-view.ts';
 import { attemptQuery, connectionStateQuery, deleteUpdate, refreshUpdate, remindUpdate, startAttemptUpdate } from '../../workflows/definitions.ts';
 import type { UserWorkflowInput } from '../../workflows/user-workflow.ts';
 import { connectionWorkflowId, userWorkflowId } from '../temporal/workflow-ids.ts';

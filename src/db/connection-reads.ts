@@ -1,4 +1,4 @@
-import type { ReauthEpisode } from '../../workflows/lifecycle-timers.ts';
+import type { ReauthEpisode } from '../domain/lifecycle-policy.ts';
 import { instant } from './instant-sql.ts';
 import type { Pool } from './pool.ts';
 

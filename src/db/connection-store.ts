@@ -1,5 +1,5 @@
 import type { ConnectionEvent } from '../domain/connection-event.ts';
-import type { AccountState, ConnectionSnapshot, ConnectionState, EventOutcome } from '../../workflows/lifecycle.ts';
+import type { AccountState, ConnectionSnapshot, ConnectionState, EventOutcome } from '../domain/connection-state.ts';
 import { instant } from './instant-sql.ts';
 import { textWithoutNul, toJsonb } from './jsonb.ts';
 import { inTransaction, type Pool, type PoolClient } from './pool.ts';

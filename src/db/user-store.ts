@@ -1,4 +1,4 @@
-import type { ConnectionAttempt } from '../../workflows/user-lifecycle.ts';
+import type { ConnectionAttempt } from '../domain/user-lifecycle.ts';
 import { textWithoutNul } from './jsonb.ts';
 import { inTransaction, type Pool } from './pool.ts';
 

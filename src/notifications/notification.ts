@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { NotificationIntent, NotificationKind } from '../../workflows/lifecycle.ts';
+import type { NotificationIntent, NotificationKind } from '../domain/connection-state.ts';
 
 /** Who a notification is about; what the workflow hands the sending activity. */
 export interface NotificationRequest {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ConnectionEvent, ConnectionEventType } from '../../src/domain/connection-event.ts';
-import { applyEvent, applyEvents, initialConnectionState, type Effect } from '../../workflows/lifecycle.ts';
-import type { LifecyclePolicy } from '../../workflows/lifecycle-timers.ts';
+import { applyEvent, applyEvents, initialConnectionState } from '../../src/domain/lifecycle.ts';
+import type { Effect } from '../../src/domain/connection-state.ts';
+import type { LifecyclePolicy } from '../../src/domain/lifecycle-policy.ts';
 
 const policy: LifecyclePolicy = {
   reauthGraceMs: 60_000,

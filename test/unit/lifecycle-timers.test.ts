@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ConnectionEvent } from '../../src/domain/connection-event.ts';
-import { applyEvent, initialConnectionState, type ConnectionState, type Effect } from '../../workflows/lifecycle.ts';
-import { nextWakeUp, tick, userPromptDue, type LifecyclePolicy } from '../../workflows/lifecycle-timers.ts';
-import { remindNow } from '../../workflows/connection-actions.ts';
+import { applyEvent, initialConnectionState } from '../../src/domain/lifecycle.ts';
+import type { ConnectionState, Effect } from '../../src/domain/connection-state.ts';
+import { nextWakeUp, tick, userPromptDue } from '../../src/domain/lifecycle-timers.ts';
+import type { LifecyclePolicy } from '../../src/domain/lifecycle-policy.ts';
+import { remindNow } from '../../src/domain/connection-actions.ts';
 
 const MIN = 60_000;
 const policy: LifecyclePolicy = {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { ConnectionEvent, ConnectionEventType } from '../../src/domain/connection-event.ts';
-import { applyEvent, applyEvents, initialConnectionState, type ConnectionState } from '../../workflows/lifecycle.ts';
-import type { LifecyclePolicy } from '../../workflows/lifecycle-timers.ts';
+import { applyEvent, applyEvents, initialConnectionState } from '../../src/domain/lifecycle.ts';
+import type { ConnectionState } from '../../src/domain/connection-state.ts';
+import type { LifecyclePolicy } from '../../src/domain/lifecycle-policy.ts';
 
 const at = (second: number) => `2024-01-01T00:00:${String(second).padStart(2, '0')}.000000Z`;
 

@@ -1,6 +1,7 @@
-import type { ConnectionEvent } from '../src/domain/connection-event.ts';
-import type { ConnectionState, Transition } from './lifecycle.ts';
-import { cadenceAfter, type LifecyclePolicy } from './lifecycle-timers.ts';
+import type { ConnectionEvent } from './connection-event.ts';
+import type { ConnectionState, Transition } from './connection-state.ts';
+import { cadenceAfter } from './lifecycle-timers.ts';
+import type { LifecyclePolicy } from './lifecycle-policy.ts';
 
 /** What a backend or operator may ask of a connection, each only in the states where it makes sense. */
 export type ConnectionAction = 'refresh' | 'remind' | 'delete';

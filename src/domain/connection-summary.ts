@@ -1,4 +1,4 @@
-import type { ConnectionState } from './lifecycle.ts';
+import type { ConnectionState } from './connection-state.ts';
 
 /**
  * The one-line story an operator sees in the Web UI's memo column: where the connection stands and

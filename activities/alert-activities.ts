@@ -3,10 +3,12 @@ import type { z } from 'zod';
 import type { Alerter } from '../src/alerts/alerter.ts';
 import type { Pool } from '../src/db/pool.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
+import type { ConnectionRef } from '../src/domain/connection-ref.ts';
+import type { AlertKind } from '../src/domain/connection-state.ts';
 import { alertNoticeSchema, maintenanceNoticeSchema, type MaintenanceNotice } from '../src/domain/provider-notice.ts';
 import { recordMaintenanceHold } from '../src/holds/maintenance.ts';
 
-export interface ProviderNoticeActivityDeps {
+export interface AlertActivityDeps {
   pool: Pool;
   alerter: Alerter;
 }
@@ -14,12 +16,22 @@ export interface ProviderNoticeActivityDeps {
 /** One notice per announced window, however many events announce it. */
 const maintenanceScope = (event: ConnectionEvent, notice: MaintenanceNotice) => `${event.provider}:${notice.startsAt}/${notice.endsAt}`;
 
+/** Alerts about one connection are scoped to it, so each connection has at most one open per kind. */
+const scopeOf = (ref: Pick<ConnectionRef, 'provider' | 'connectionId'>) => `${ref.provider}:${ref.connectionId}`;
+
 /**
- * What a provider-wide notice does. Each step is idempotent (the hold is keyed by its event, an
- * alert is one open row per kind and scope), so retries and repeated deliveries change nothing.
+ * Ops alerts, about one connection or a whole provider (its notices, a maintenance hold included).
+ * Each step is idempotent (the hold is keyed by its event, an alert is one open row per kind and
+ * scope), so retries and repeated deliveries change nothing.
  */
-export function createProviderNoticeActivities(deps: ProviderNoticeActivityDeps) {
+export function createAlertActivities(deps: AlertActivityDeps) {
   return {
+    async raiseConnectionAlert(ref: ConnectionRef, kind: AlertKind, message: string): Promise<void> {
+      await deps.alerter.raise(kind, scopeOf(ref), message);
+    },
+    async resolveConnectionAlert(ref: ConnectionRef, kind: AlertKind): Promise<void> {
+      await deps.alerter.resolve(kind, scopeOf(ref));
+    },
     /**
      * Holds user prompts over the announced window and tells ops once. Returns when the window
      * ends (epoch ms), or null when it is already over: then there is nothing to tell.
@@ -56,4 +68,4 @@ function parse<S extends z.ZodType>(schema: S, event: ConnectionEvent): z.infer<
   return result.data;
 }
 
-export type ProviderNoticeActivities = ReturnType<typeof createProviderNoticeActivities>;
+export type AlertActivities = ReturnType<typeof createAlertActivities>;

@@ -1,4 +1,4 @@
-import type { ConnectionEvent } from '../src/domain/connection-event.ts';
+import type { ConnectionEvent } from './connection-event.ts';
 
 /**
  * Attempts a backend starts before sending its user to the provider's portal, resolved by the

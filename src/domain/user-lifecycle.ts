@@ -1,4 +1,4 @@
-import type { ConnectionEvent } from '../src/domain/connection-event.ts';
+import type { ConnectionEvent } from './connection-event.ts';
 import { resolveAttempts, type BackendAttempt } from './backend-attempts.ts';
 
 /**

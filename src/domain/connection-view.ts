@@ -1,4 +1,4 @@
-import type { AccountState, ConnectionState } from './lifecycle.ts';
+import type { AccountState, ConnectionState } from './connection-state.ts';
 
 /** What the `state` query answers: the connection as an operator or backend wants to read it. */
 export type ConnectionView = Omit<ConnectionState, 'seenEventIds' | 'accounts'> & { accounts: AccountState[] };
