@@ -1,21 +1,26 @@
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Config } from './config/config.ts';
-import type { Pool } from './db/pool.ts';
+import { migrate } from './db/migrate.ts';
+import { createPool, type Pool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
-import type { Logger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { adaptersFrom } from './providers/registry.ts';
 import { createCredentialCipher } from './security/credential-cipher.ts';
 import { createDispatcher, type Dispatcher } from './temporal/dispatcher.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { ConnectionsClient } from './client/connections-client.ts';
+import { createTemporalClient } from './temporal/client.ts';
 import { createEncryptionCodec } from './temporal/encryption-codec.ts';
 
-export interface ReceiverDeps {
-  config: Config;
-  pool: Pool;
-  client: Client;
-  logger: Logger;
+/**
+ * The receiver process's composition root: everything it starts is wired here. `npm run receiver`
+ * runs it alone; `npm start` and the tests hand it their pool, client and logger.
+ */
+export interface ReceiverOverrides {
+  pool?: Pool;
+  client?: Client;
+  logger?: Logger;
   /** The embedded dev stack's UI on loopback may use the codec endpoint without a token. */
   trustUiOrigin?: boolean;
 }
@@ -28,7 +33,16 @@ export interface Receiver {
 }
 
 /** The HTTP receiver with its dispatcher and sweeper, listening on config.PORT (0: any free port). */
-export async function startReceiver({ config, pool, client, logger, trustUiOrigin }: ReceiverDeps): Promise<Receiver> {
+export async function startReceiver(config: Config, overrides: ReceiverOverrides = {}): Promise<Receiver> {
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const ownPool = !overrides.pool;
+  const pool = overrides.pool ?? createPool(config.DATABASE_URL);
+  if (ownPool) await migrate(config.DATABASE_URL);
+  const temporal = overrides.client
+    ? undefined
+    : createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, encryptionKey: config.TEMPORAL_ENCRYPTION_KEY });
+  const client = overrides.client ?? temporal!.client;
+  const trustUiOrigin = overrides.trustUiOrigin;
   const dispatcher = createDispatcher({
     client,
     pool,
@@ -82,6 +96,8 @@ export async function startReceiver({ config, pool, client, logger, trustUiOrigi
       // Stop taking requests, let in-flight ones finish, then stop the sweeper.
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.stop();
+      await temporal?.connection.close();
+      if (ownPool) await pool.end();
     },
   };
 }

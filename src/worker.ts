@@ -1,27 +1,139 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import { createAlerter } from './alerts/alerter.ts';
+import type { WorkerConfig } from './config/config.ts';
+import { createPool, type Pool } from './db/pool.ts';
+import { migrate } from './db/migrate.ts';
+import { loadCredential, loadLoginName } from './db/user-profile-store.ts';
+import { createOutageDetector } from './holds/outage-detector.ts';
+import { createPromptGate } from './holds/prompt-gate.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createEmailChannel } from './notifications/email-channel.ts';
+import { createNotifier } from './notifications/notifier.ts';
+import { createWebhookChannel } from './notifications/webhook-channel.ts';
+import type { ProviderActions } from './providers/provider-actions.ts';
+import { createSnapTradeActions } from './providers/snaptrade/actions.ts';
+import { createVezgoActions } from './providers/vezgo/actions.ts';
+import { createCredentialCipher } from './security/credential-cipher.ts';
 import { dataConverterFor } from './temporal/encryption-codec.ts';
+import { ensureSearchAttributes } from './temporal/search-attributes.ts';
 
+/**
+ * The worker process's composition root: everything it starts is wired here. `npm run worker`
+ * runs it alone; `npm start` and the tests hand it their pool and prebuilt bundle.
+ */
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export interface WorkerDeps {
-  connection: NativeConnection;
-  namespace: string;
-  taskQueue: string;
-  activityDeps: ActivityDeps;
-  encryptionKey?: string | undefined;
-  /** A prebuilt bundle (tests build it once); otherwise the worker bundles workflowsPath. */
-  workflowBundle?: WorkerOptions['workflowBundle'];
+export interface WorkerOverrides {
+  pool?: Pool;
+  logger?: Logger;
+  /** A prebuilt bundle (tests build it once); otherwise WORKFLOW_BUNDLE_PATH, else workflowsPath is bundled. */
+  workflowBundlePath?: string;
 }
 
-export async function createWorker(deps: WorkerDeps): Promise<Worker> {
-  return Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
-    taskQueue: deps.taskQueue,
-    activities: createActivities(deps.activityDeps),
-    ...dataConverterFor(deps.encryptionKey),
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves once the worker has stopped (after shutdown()) and its connections are closed. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorker(config: WorkerConfig, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const ownPool = !overrides.pool;
+  const pool = overrides.pool ?? createPool(config.DATABASE_URL);
+  if (ownPool) await migrate(config.DATABASE_URL);
+
+  const admin = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await ensureSearchAttributes(admin, config.TEMPORAL_NAMESPACE);
+  await admin.close();
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const bundlePath = overrides.workflowBundlePath ?? config.WORKFLOW_BUNDLE_PATH;
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities(activityDepsFrom(config, pool, logger)),
+    ...dataConverterFor(config.TEMPORAL_ENCRYPTION_KEY),
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),
   });
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    if (ownPool) await pool.end();
+  });
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+/** The activities' dependencies, from the worker's configuration. */
+export function activityDepsFrom(config: WorkerConfig, pool: Pool, logger: Logger): ActivityDeps {
+  const alerter = createAlerter({ pool, opsWebhookUrl: config.OPS_ALERT_WEBHOOK_URL, logger });
+  const outages = createOutageDetector({
+    pool,
+    alerter,
+    policy: { threshold: config.OUTAGE_THRESHOLD, windowMs: config.OUTAGE_WINDOW, maxHoldMs: config.OUTAGE_MAX_HOLD },
+  });
+  const cipher = config.CREDENTIALS_KEY ? createCredentialCipher(config.CREDENTIALS_KEY) : undefined;
+
+  const providers: Record<string, ProviderActions> = {};
+  if (config.SNAPTRADE_CLIENT_ID && config.SNAPTRADE_CONSUMER_KEY) {
+    providers.snaptrade = createSnapTradeActions({
+      clientId: config.SNAPTRADE_CLIENT_ID,
+      consumerKey: config.SNAPTRADE_CONSUMER_KEY,
+      basePath: config.SNAPTRADE_API_URL,
+      userSecret: async (userId) => (cipher ? loadCredential(pool, cipher, 'snaptrade', userId) : null),
+    });
+  }
+  if (config.VEZGO_CLIENT_ID && config.VEZGO_CLIENT_SECRET) {
+    providers.vezgo = createVezgoActions({
+      clientId: config.VEZGO_CLIENT_ID,
+      secret: config.VEZGO_CLIENT_SECRET,
+      baseURL: config.VEZGO_API_URL,
+      loginName: (userId) => loadLoginName(pool, 'vezgo', userId),
+    });
+  }
+
+  const notifier = createNotifier({
+    pool,
+    sendWebhook: config.NOTIFY_WEBHOOK_URL && config.NOTIFY_WEBHOOK_SECRET ? createWebhookChannel(config.NOTIFY_WEBHOOK_URL, config.NOTIFY_WEBHOOK_SECRET) : undefined,
+    sendEmail: config.SMTP_URL ? createEmailChannel(config.SMTP_URL, config.NOTIFY_EMAIL_FROM) : undefined,
+    reconnectUrl: async (request) => {
+      const actions = providers[request.provider];
+      if (!actions) return null;
+      try {
+        return await actions.reconnectUrl(request);
+      } catch (error) {
+        // A prompt without a link still tells the user to reconnect; it must not wait on the provider.
+        logger.warn({ provider: request.provider, err: error instanceof Error ? error.message : String(error) }, 'no reconnect link');
+        return null;
+      }
+    },
+  });
+
+  return {
+    pool,
+    logger,
+    alerter,
+    outages,
+    notifier,
+    providers,
+    promptGate: createPromptGate({ pool, outages, quietHours: config.QUIET_HOURS }),
+    policy: {
+      reauthGraceMs: config.REAUTH_GRACE,
+      reminderCadenceMs: config.REAUTH_REMINDER_CADENCE,
+      maxReminders: config.REAUTH_MAX_REMINDERS,
+      syncRetryInitialMs: config.SYNC_RETRY_INITIAL,
+      syncRetryMaxMs: config.SYNC_RETRY_MAX,
+      degradedEscalateAfterMs: config.DEGRADED_ESCALATE_AFTER,
+    },
+  };
 }

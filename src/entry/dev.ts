@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, receiverConfigSchema } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
@@ -10,11 +9,9 @@ import { startEmbeddedPostgres } from '../embedded/postgres.ts';
 import { startTemporalDevServer } from '../embedded/temporal-dev-server.ts';
 import { createLogger } from '../logger.ts';
 import { startReceiver } from '../receiver.ts';
-import { createTemporalClient } from '../temporal/client.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { customSearchAttributes } from '../temporal/search-attributes.ts';
-import { createWorker } from '../worker.ts';
-import { createActivityDeps } from '../activity-deps.ts';
+import { startWorker } from '../worker.ts';
 import { runMain } from './run-main.ts';
 
 /**
@@ -72,23 +69,10 @@ runMain(async () => {
   const pool = createPool(config.DATABASE_URL);
   await migrate(config.DATABASE_URL);
 
-  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activityDeps: createActivityDeps(config, pool, logger),
-    encryptionKey: config.TEMPORAL_ENCRYPTION_KEY,
-  });
-  const workerRun = worker.run();
-  const { client, connection } = createTemporalClient({
-    address: config.TEMPORAL_ADDRESS,
-    namespace: config.TEMPORAL_NAMESPACE,
-    encryptionKey: config.TEMPORAL_ENCRYPTION_KEY,
-  });
+  const worker = await startWorker(config, { pool, logger });
   // Trusting the UI's origin is only safe while nothing but this machine can reach the receiver.
   const loopbackOnly = ['127.0.0.1', '::1', 'localhost'].includes(config.HOST);
-  const receiver = await startReceiver({ config, pool, client, logger, trustUiOrigin: loopbackOnly });
+  const receiver = await startReceiver(config, { pool, logger, trustUiOrigin: loopbackOnly });
 
   process.stdout.write(
     [
@@ -106,10 +90,7 @@ runMain(async () => {
     if (stopping) return;
     stopping = true;
     await receiver.close();
-    worker.shutdown();
-    await workerRun;
-    await connection.close();
-    await nativeConnection.close();
+    await worker.shutdown();
     await pool.end();
     for (const stop of stops.reverse()) await stop();
     process.exit(0);

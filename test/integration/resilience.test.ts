@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { NativeConnection } from '@temporalio/worker';
 import { startTemporalDevServer } from '../../src/embedded/temporal-dev-server.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -72,7 +71,6 @@ describe('what survives a crash or an outage', () => {
     const port = await freePort();
     const stack = await startStack({ withoutWorker: true, temporalAddress: `127.0.0.1:${port}` });
     let server: Awaited<ReturnType<typeof startTemporalDevServer>> | undefined;
-    let connection: NativeConnection | undefined;
     try {
       const id = 'conn-outage';
       const res = await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: id }));
@@ -83,17 +81,17 @@ describe('what survives a crash or an outage', () => {
       }, 'a failed dispatch attempt recorded');
 
       server = await startTemporalDevServer({ executable: process.env.TEMPORAL_CLI_PATH!, port });
-      connection = await NativeConnection.connect({ address: server.address });
-      const worker = await startTestWorker(connection, stack.config, stack.db, createLogger('silent'));
-      await worker.runUntil(
-        waitFor(async () => (await state(stack, id)) === 'active', 'the sweeper to deliver after the outage', 60_000),
-      );
+      const worker = await startTestWorker(stack.config, stack.db, createLogger('silent'));
+      try {
+        await waitFor(async () => (await state(stack, id)) === 'active', 'the sweeper to deliver after the outage', 60_000);
+      } finally {
+        await worker.shutdown();
+      }
       const { rows } = await stack.db.pool.query(`SELECT status, dispatch_attempts FROM webhook_journal`);
       assert.equal(rows[0].status, 'dispatched');
       assert.ok(rows[0].dispatch_attempts >= 2);
     } finally {
       await stack.stop();
-      await connection?.close();
       await server?.stop();
     }
   });

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { receiverConfigSchema, loadConfig, type Config } from '../../src/config/config.ts';
-import { createActivityDeps } from '../../src/activity-deps.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { startReceiver, type Receiver } from '../../src/receiver.ts';
 import { dataConverterFor } from '../../src/temporal/encryption-codec.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
-import { createWorker } from '../../src/worker.ts';
+import { startWorker, type RunningWorker } from '../../src/worker.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { TEST_SECRET } from './snaptrade.ts';
 
@@ -30,7 +28,7 @@ export interface Stack {
   db: TestDatabase;
   receiver: Receiver;
   client: Client;
-  worker: Worker | undefined;
+  worker: RunningWorker | undefined;
   logs: string[];
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string }>;
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
@@ -68,15 +66,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterFor(config.TEMPORAL_ENCRYPTION_KEY) });
 
-  let worker: Worker | undefined;
-  let workerRun: Promise<void> | undefined;
-  let nativeConnection: NativeConnection | undefined;
-  if (!options.withoutWorker) {
-    nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    worker = await startTestWorker(nativeConnection, config, db, logger);
-    workerRun = worker.run();
-  }
-  const receiver = await startReceiver({ config, pool: db.pool, client, logger });
+  const worker = options.withoutWorker ? undefined : await startTestWorker(config, db, logger);
+  const receiver = await startReceiver(config, { pool: db.pool, client, logger });
 
   return {
     config,
@@ -101,24 +92,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async stop() {
       await receiver.close();
-      worker?.shutdown();
-      await workerRun;
-      await nativeConnection?.close();
+      await worker?.shutdown();
       await connection.close();
       await db.drop();
     },
   };
 }
 
-export async function startTestWorker(connection: NativeConnection, config: Config, db: TestDatabase, logger: Logger): Promise<Worker> {
-  return createWorker({
-    connection,
-    namespace: 'default',
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activityDeps: createActivityDeps(config, db.pool, logger),
-    encryptionKey: config.TEMPORAL_ENCRYPTION_KEY,
-    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-  });
+/** The product's worker on the test database, with the run's prebuilt workflow bundle. */
+export async function startTestWorker(config: Config, db: TestDatabase, logger: Logger): Promise<RunningWorker> {
+  return startWorker(config, { pool: db.pool, logger, workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE! });
 }
 
 function safeJson(text: string): unknown {
