@@ -1,3 +1,4 @@
+import { Mutex } from 'async-mutex';
 import { ApplicationFailure, continueAsNew, log, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alert-activities.ts';
 import type { NotificationActivities } from '../activities/notification-activities.ts';
@@ -11,7 +12,6 @@ import { viewOf } from '../src/domain/connection-view.ts';
 import { deletionRequested, refusalOf, remindNow, type ConnectionAction } from '../src/domain/connection-actions.ts';
 import { connectionEventSignal, connectionStateQuery, deleteUpdate, refreshUpdate, remindUpdate } from './definitions.ts';
 import { runEventLoop } from './event-loop.ts';
-import { createLock } from './lock.ts';
 import { applyEvent, initialConnectionState } from '../src/domain/lifecycle.ts';
 import { snapshotOf, type ConnectionState, type Effect } from '../src/domain/connection-state.ts';
 import { nextWakeUp, tick, userPromptDue } from '../src/domain/lifecycle-timers.ts';
@@ -67,7 +67,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     complete ||= effects.some((effect) => effect.type === 'complete');
   }
 
-  const exclusive = createLock();
+  // The event loop and the update handlers all move the state, and each step awaits activities:
+  // one at a time, or their changes could interleave.
+  const lock = new Mutex();
+  const exclusive = <T>(step: () => Promise<T>) => lock.runExclusive(step);
   const refuse = (action: ConnectionAction) => () => {
     const refusal = refusalOf(state, action);
     if (refusal) throw new Error(refusal);

@@ -2,7 +2,7 @@ import { verify, type KeyObject } from 'node:crypto';
 import type { InboundWebhook } from '../adapter.ts';
 import { digestMatches, type DigestHeader } from './body-digest.ts';
 import { signatureBase, type NameStyle, type SignedMessage } from './signature-base.ts';
-import { parseSignatureInputs, parseSignatures, type SignatureInput } from './structured-fields.ts';
+import { parseSignatureInputs, parseSignatures, type SignatureInput } from './signature-fields.ts';
 import type { VerificationKeys } from './verification-keys.ts';
 
 export interface SignatureCheckOptions {
@@ -71,7 +71,7 @@ async function checkOne(
   if (!digest || !digestMatches(digestHeader, digest, webhook.rawBody)) return { ok: false, reason: `${digestHeader} does not match the body` };
 
   const message: SignedMessage = { method: webhook.method ?? '', target: webhook.target ?? '', headers: webhook.headers };
-  const bases = nameStyles.flatMap((style) => signatureBase(input.components, message, input.raw, style) ?? []);
+  const bases = nameStyles.flatMap((style) => input.signatureParams.flatMap((params) => signatureBase(input.components, message, params, style) ?? []));
   if (bases.length === 0) return { ok: false, reason: 'a signed component is missing from the request' };
 
   const key = await keys.keyFor(keyid);
