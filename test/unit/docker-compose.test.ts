@@ -42,10 +42,23 @@ test('the production shape: Postgres, Temporal on it with its UI, receiver and w
 test('ports line up with what the services listen on', () => {
   const env = services.receiver!.environment!;
   assert.ok(services.receiver!.ports!.includes(`${env.PORT}:${env.PORT}`));
-  assert.ok(services.temporal!.ports!.includes('7233:7233'));
-  assert.ok(services['temporal-ui']!.ports!.includes('8080:8080'));
+  assert.ok(services['temporal-ui']!.ports!.includes('127.0.0.1:8080:8080'));
   assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
   assert.match(env.DATABASE_URL!, /@postgres:5432\//);
+});
+
+test('only the receiver is published beyond the host: Temporal is not published, the UI only on loopback', () => {
+  assert.equal(services.temporal!.ports, undefined, 'no unauthenticated frontend on the host: a caller could signal any workflow, skipping verification');
+  assert.equal(services.postgres!.ports, undefined);
+  for (const [name, service] of Object.entries(services)) {
+    if (name === 'receiver') continue;
+    for (const port of service.ports ?? []) assert.match(port, /^127\.0\.0\.1:\d+:\d+$/, `${name} publishes ${port} on every interface`);
+  }
+});
+
+test('the README says how to put the Web UI behind authentication', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  for (const variable of ['TEMPORAL_AUTH_ENABLED', 'TEMPORAL_AUTH_PROVIDER_URL', 'TEMPORAL_CODEC_PASS_ACCESS_TOKEN']) assert.match(readme, new RegExp(variable));
 });
 
 test('every variable the configuration requires is set for the process that needs it', () => {
