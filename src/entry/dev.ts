@@ -7,7 +7,7 @@ import { createPool } from '../db/pool.ts';
 import { loadOrCreateDevSecrets } from '../embedded/dev-secrets.ts';
 import { startEmbeddedPostgres } from '../embedded/postgres.ts';
 import { startTemporalDevServer } from '../embedded/temporal-dev-server.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, terminalDestination } from '../logger.ts';
 import { startReceiver } from '../receiver.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { customSearchAttributes } from '../temporal/search-attributes.ts';
@@ -63,7 +63,7 @@ runMain(async () => {
   process.env.TEMPORAL_TASK_QUEUE ??= 'connection-lifecycle';
 
   const config = loadConfig(receiverConfigSchema);
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, terminalDestination());
   // This process owns SIGINT/SIGTERM: it drains the receiver before the worker.
   installTemporalRuntime(config.LOG_LEVEL, true);
   const pool = createPool(config.DATABASE_URL);
