@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -24,12 +26,15 @@ import { ensureSearchAttributes } from './temporal/search-attributes.ts';
  * The worker process's composition root: everything it starts is wired here. `npm run worker`
  * runs it alone; `npm start` and the tests hand it their pool and prebuilt bundle.
  */
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+const ownExtension = extname(fileURLToPath(import.meta.url));
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index${ownExtension}`, import.meta.url));
+/** Where `npm run build` puts the bundle, beside the compiled code (dist/workflow-bundle.js). */
+const builtBundlePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
 export interface WorkerOverrides {
   pool?: Pool;
   logger?: Logger;
-  /** A prebuilt bundle (tests build it once); otherwise WORKFLOW_BUNDLE_PATH, else workflowsPath is bundled. */
+  /** A prebuilt bundle (tests build it once); otherwise WORKFLOW_BUNDLE_PATH, then dist's own bundle, else workflowsPath is bundled at start. */
   workflowBundlePath?: string;
 }
 
@@ -51,7 +56,7 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
   await admin.close();
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const bundlePath = overrides.workflowBundlePath ?? config.WORKFLOW_BUNDLE_PATH;
+  const bundlePath = overrides.workflowBundlePath ?? config.WORKFLOW_BUNDLE_PATH ?? (existsSync(builtBundlePath) ? builtBundlePath : undefined);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -35,8 +35,21 @@ test('the production shape: Postgres, Temporal on it with its UI, receiver and w
   assert.equal(services.temporal!.environment!.POSTGRES_SEEDS, 'postgres', 'Temporal persists in the compose PostgreSQL');
   assert.match(services['temporal-ui']!.image!, /^temporalio\/ui:/);
   assert.equal(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS, 'temporal:7233');
-  assert.deepEqual(services.receiver!.command, ['node', '--import', 'tsx', 'src/entry/receiver.ts']);
-  assert.deepEqual(services.worker!.command, ['node', '--import', 'tsx', 'src/entry/worker.ts']);
+  assert.deepEqual(services.receiver!.command, ['node', 'dist/src/entry/receiver.js']);
+  assert.deepEqual(services.worker!.command, ['node', 'dist/src/entry/worker.js']);
+});
+
+test('the image is a multi-stage build whose last stage holds dist/ and production dependencies only', () => {
+  const stages = readFileSync(join(root, 'Dockerfile'), 'utf8').split(/^FROM /m).slice(1);
+  assert.equal(stages.length, 2, 'a build stage and a runtime stage');
+  const [build, runtime] = stages as [string, string];
+  assert.match(build, /RUN npm run build/);
+  assert.match(runtime, /npm ci --omit=dev/);
+  assert.match(runtime, /COPY --from=\S+ \/app\/dist \.\/dist/);
+  assert.doesNotMatch(runtime, /COPY (src|workflows|activities) /, 'no TypeScript source in the runtime image');
+  assert.doesNotMatch(runtime, /tsx/, 'the runtime image runs plain node');
+  const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  assert.ok(!('tsx' in packageJson.dependencies), 'tsx is a development dependency only');
 });
 
 test('ports line up with what the services listen on', () => {
@@ -82,7 +95,9 @@ test('every service has a health check and starts after what it depends on is he
   }
 });
 
-test('the README says how to run it', () => {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  assert.match(readme, /docker compose up --build/);
+test('every variable the compose file sets is one the configuration knows', () => {
+  const known = new Set([...Object.keys(receiverConfigSchema.shape), ...Object.keys(workerConfigSchema.shape), 'NODE_ENV']);
+  for (const name of ['receiver', 'worker']) {
+    for (const variable of Object.keys(services[name]!.environment!)) assert.ok(known.has(variable), `${name} sets ${variable}, which no configuration reads`);
+  }
 });

@@ -4,14 +4,9 @@ import { toCanonicalInstant } from '../../domain/instant.ts';
 import type { AdapterVerdict, InboundWebhook, ProviderAdapter } from '../adapter.ts';
 import { stripSecretFields } from '../redact.ts';
 import { snapTradeEventSchema, snapTradeEventTypes, type SnapTradeEvent, type SnapTradeEventType } from './schemas.ts';
-import { verifySnapTradeAuthenticity } from './verify.ts';
+import { verifySnapTradeAuthenticity, type SnapTradeAdapterConfig } from './verify.ts';
 
-export interface SnapTradeAdapterConfig {
-  /** Accepted values of the body's `webhookSecret`; several during a rotation. */
-  webhookSecrets: readonly string[];
-  /** Enables the newer `Signature` header scheme. */
-  consumerKey?: string | undefined;
-}
+export type { SnapTradeAdapterConfig };
 
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['webhookSecret']);
 

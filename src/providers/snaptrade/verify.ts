@@ -1,7 +1,13 @@
 import type { InboundWebhook } from '../adapter.ts';
 import { constantTimeEqual, hmacSha256 } from '../constant-time.ts';
 import { pythonCompactSortedJson } from '../python-json.ts';
-import type { SnapTradeAdapterConfig } from './adapter.ts';
+
+export interface SnapTradeAdapterConfig {
+  /** Accepted values of the body's `webhookSecret`; several during a rotation. */
+  webhookSecrets: readonly string[];
+  /** Enables the newer `Signature` header scheme. */
+  consumerKey?: string | undefined;
+}
 
 /**
  * SnapTrade has two schemes in the field: the body's `webhookSecret` (documented, still sent) and a
