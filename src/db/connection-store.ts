@@ -1,7 +1,7 @@
 import type { ConnectionEvent } from '../domain/connection-event.ts';
 import type { AccountState, ConnectionSnapshot, ConnectionState, EventOutcome } from '../domain/connection-state.ts';
 import { instant } from './instant-sql.ts';
-import { textWithoutNul, toJsonb } from './jsonb.ts';
+import { storableText, toJsonb } from './jsonb.ts';
 import { inTransaction, type Pool, type PoolClient } from './pool.ts';
 
 export interface ConnectionEventRecord {
@@ -24,7 +24,7 @@ export async function saveConnectionEvent(pool: Pool, record: ConnectionEventRec
     await client.query(
       `INSERT INTO connection_events (provider, event_id, connection_id, event_type, occurred_at, outcome, account_id, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, event_id) DO NOTHING`,
-      [c.provider, textWithoutNul(event.eventId), c.connectionId, event.type, event.occurredAt, outcome, event.accountId ?? null, toJsonb(event.detail)],
+      [c.provider, storableText(event.eventId), c.connectionId, event.type, event.occurredAt, outcome, event.accountId ?? null, toJsonb(event.detail)],
     );
     for (const account of accounts) {
       if (account.removed) {

@@ -1,5 +1,5 @@
 import type { ConnectionHoldings } from '../domain/holdings.ts';
-import { textWithoutNul } from './jsonb.ts';
+import { storableText } from './jsonb.ts';
 import { inTransaction, type Pool } from './pool.ts';
 
 export interface HoldingsSaved {
@@ -24,7 +24,7 @@ export async function saveHoldings(pool: Pool, provider: string, connectionId: s
 
     let holdings = 0;
     for (const account of accounts) {
-      const accountId = textWithoutNul(account.accountId);
+      const accountId = storableText(account.accountId);
       await client.query(
         `INSERT INTO accounts (provider, account_id, connection_id, last_activity_at, name, institution_name, account_type, holdings_as_of)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -33,7 +33,7 @@ export async function saveHoldings(pool: Pool, provider: string, connectionId: s
            holdings_as_of = EXCLUDED.holdings_as_of, updated_at = now()`,
         [provider, accountId, connectionId, fetchedAt, clean(account.name), clean(account.institutionName), clean(account.accountType), account.asOf ?? fetchedAt],
       );
-      const instrumentIds = account.holdings.map((holding) => textWithoutNul(holding.instrumentId));
+      const instrumentIds = account.holdings.map((holding) => storableText(holding.instrumentId));
       await client.query(`DELETE FROM holdings WHERE provider = $1 AND account_id = $2 AND NOT (instrument_id = ANY($3::text[]))`, [
         provider,
         accountId,
@@ -49,10 +49,10 @@ export async function saveHoldings(pool: Pool, provider: string, connectionId: s
           [
             provider,
             accountId,
-            textWithoutNul(holding.instrumentId),
-            textWithoutNul(holding.symbol),
+            storableText(holding.instrumentId),
+            storableText(holding.symbol),
             clean(holding.description),
-            textWithoutNul(holding.kind),
+            storableText(holding.kind),
             holding.units,
             holding.price,
             holding.costBasis,
@@ -67,5 +67,5 @@ export async function saveHoldings(pool: Pool, provider: string, connectionId: s
 }
 
 function clean(value: string | null): string | null {
-  return value === null ? null : textWithoutNul(value);
+  return value === null ? null : storableText(value);
 }

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { connectionEventSchema, type ConnectionEvent } from '../domain/connection-event.ts';
 import type { DeliveryItem } from '../providers/adapter.ts';
 import { workflowIdFor } from '../temporal/workflow-ids.ts';
-import { textWithoutNul, toJsonb } from './jsonb.ts';
+import { storable, storableText, toJsonb } from './jsonb.ts';
 import { inTransaction, type Pool, type PoolClient } from './pool.ts';
 import { saveLoginName } from './user-profile-store.ts';
 
@@ -35,43 +36,65 @@ export async function journalDelivery(
 /** journalDelivery inside a transaction the caller holds (a replay that also retires the old row). */
 export async function journalItems(client: PoolClient, provider: string, items: readonly DeliveryItem[], requestId: string): Promise<JournalResult> {
   const result: JournalResult = { fresh: [], duplicates: 0, ignored: 0, deadLettered: 0 };
-  for (const item of items) {
+  for (const item of items.map(storableItem)) {
     if (item.kind === 'malformed') {
-      await insertDeadLetter(client, provider, item.reason, item.body, requestId);
-      result.deadLettered += 1;
+      if (await insertDeadLetter(client, provider, item.reason, item.body, requestId)) result.deadLettered += 1;
+      else result.duplicates += 1;
     } else if (item.kind === 'ignored') {
       const inserted = await client.query(
         `INSERT INTO webhook_journal (provider, event_id, event_type, status, body, request_id)
          VALUES ($1, $2, $3, 'ignored', $4, $5) ON CONFLICT (provider, event_id) DO NOTHING`,
-        [provider, textWithoutNul(item.eventId), textWithoutNul(item.eventType), toJsonb(item.body), requestId],
+        [provider, item.eventId, item.eventType, JSON.stringify(item.body), requestId],
       );
       if (inserted.rowCount === 0) result.duplicates += 1;
       else result.ignored += 1;
     } else {
       const checked = connectionEventSchema.safeParse(item.event);
       if (!checked.success) {
-        // What an adapter made of it cannot be stored or routed (a year 0, an id with U+0000): kept
-        // for inspection rather than left to jam its workflow.
+        // What an adapter made of it cannot be routed (a year 0, an id too long for an index):
+        // kept for inspection rather than left to jam its workflow.
         const problem = checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-        await insertDeadLetter(client, provider, `normalized event invalid: ${problem}`, item.event, requestId);
-        result.deadLettered += 1;
+        if (await insertDeadLetter(client, provider, `normalized event invalid: ${problem}`, item.event, requestId)) result.deadLettered += 1;
+        else result.duplicates += 1;
         continue;
       }
-      const workflowId = workflowIdFor(item.event);
+      // Exactly what is journaled is what the workflow gets, now and from the sweeper.
+      const event = checked.data;
+      const workflowId = workflowIdFor(event);
       const inserted = await client.query<{ id: string }>(
         `INSERT INTO webhook_journal (provider, event_id, event_type, status, workflow_id, event, request_id)
          VALUES ($1, $2, $3, 'pending', $4, $5, $6) ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`,
-        [provider, item.event.eventId, item.event.type, workflowId, toJsonb(item.event), requestId],
+        [provider, event.eventId, event.type, workflowId, JSON.stringify(event), requestId],
       );
       const row = inserted.rows[0];
-      if (row && item.loginName) await saveLoginName(client, provider, item.event.userId, textWithoutNul(item.loginName));
-      if (row) result.fresh.push({ journalId: row.id, workflowId, event: item.event });
+      if (row && item.loginName) await saveLoginName(client, provider, event.userId, item.loginName);
+      if (row) result.fresh.push({ journalId: row.id, workflowId, event });
       else result.duplicates += 1;
     }
   }
   return result;
 }
 
+/**
+ * The one place a delivery becomes values every store accepts (journal, timeline, attempts,
+ * alerts, holds): U+0000 and lone surrogates replaced, nesting bounded. Done before anything is
+ * stored or dispatched, so no activity ever sees what Postgres would refuse.
+ */
+function storableItem(item: DeliveryItem): DeliveryItem {
+  switch (item.kind) {
+    case 'event':
+      return { kind: 'event', event: storable(item.event), ...(item.loginName === undefined ? {} : { loginName: storableText(item.loginName) }) };
+    case 'ignored':
+      return { kind: 'ignored', eventId: storableText(item.eventId), eventType: storableText(item.eventType), body: storable(item.body) };
+    case 'malformed':
+      return { kind: 'malformed', reason: storableText(item.reason), body: storable(item.body) };
+  }
+}
+
+/**
+ * Keeps what could not be read. Keyed by its content, so a redelivery (a package sent again, a
+ * provider's retries) is kept once; false when it already was.
+ */
 export async function insertDeadLetter(
   client: Pool | PoolClient,
   provider: string,
@@ -79,14 +102,16 @@ export async function insertDeadLetter(
   body: unknown,
   requestId: string,
   authenticated = true,
-): Promise<void> {
-  await client.query(`INSERT INTO dead_letters (provider, reason, body, request_id, authenticated) VALUES ($1, $2, $3, $4, $5)`, [
-    provider,
-    textWithoutNul(reason),
-    toJsonb(body),
-    requestId,
-    authenticated,
-  ]);
+): Promise<boolean> {
+  const storedReason = storableText(reason);
+  const storedBody = toJsonb(body);
+  const dedupKey = createHash('sha256').update(storedReason).update('\n').update(storedBody).digest('hex');
+  const inserted = await client.query(
+    `INSERT INTO dead_letters (provider, reason, body, request_id, authenticated, dedup_key) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (provider, dedup_key) DO NOTHING`,
+    [provider, storedReason, storedBody, requestId, authenticated, dedupKey],
+  );
+  return (inserted.rowCount ?? 0) > 0;
 }
 
 export async function markDispatched(client: Pool | PoolClient, journalId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ConnectionAttempt } from '../domain/user-lifecycle.ts';
-import { textWithoutNul } from './jsonb.ts';
+import { storableText } from './jsonb.ts';
 import { inTransaction, type Pool } from './pool.ts';
 
 export interface UserEventRecord {
@@ -23,7 +23,7 @@ export async function saveUserEvent(pool: Pool, record: UserEventRecord): Promis
       await client.query(
         `INSERT INTO connection_attempts (provider, event_id, user_id, occurred_at, result, succeeded, brokerage_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (provider, event_id) DO NOTHING`,
-        [record.provider, textWithoutNul(attempt.eventId), record.userId, attempt.occurredAt, attempt.result, attempt.succeeded, attempt.brokerageId],
+        [record.provider, storableText(attempt.eventId), record.userId, attempt.occurredAt, attempt.result, attempt.succeeded, attempt.brokerageId],
       );
     }
   });
