@@ -51,7 +51,7 @@ export async function journalItems(client: PoolClient, provider: string, items: 
     } else {
       const checked = connectionEventSchema.safeParse(item.event);
       if (!checked.success) {
-        // What an adapter made of it cannot be routed (a year 0, an id too long for an index):
+        // What an adapter made of it cannot be routed (a year 0, an id with U+0000 or a lone surrogate):
         // kept for inspection rather than left to jam its workflow.
         const problem = checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
         if (await insertDeadLetter(client, provider, `normalized event invalid: ${problem}`, item.event, requestId)) result.deadLettered += 1;
@@ -77,13 +77,14 @@ export async function journalItems(client: PoolClient, provider: string, items: 
 
 /**
  * The one place a delivery becomes values every store accepts (journal, timeline, attempts,
- * alerts, holds): U+0000 and lone surrogates replaced, nesting bounded. Done before anything is
- * stored or dispatched, so no activity ever sees what Postgres would refuse.
+ * alerts, holds): U+0000 and lone surrogates in free text replaced, nesting bounded. Done before
+ * anything is stored or dispatched, so no activity ever sees what Postgres would refuse.
  */
 function storableItem(item: DeliveryItem): DeliveryItem {
   switch (item.kind) {
     case 'event':
-      return { kind: 'event', event: storable(item.event), ...(item.loginName === undefined ? {} : { loginName: storableText(item.loginName) }) };
+      // Ids are left as sent: one that cannot be stored or routed fails the event schema below.
+      return { kind: 'event', event: { ...item.event, detail: storable(item.event.detail) }, ...(item.loginName === undefined ? {} : { loginName: storableText(item.loginName) }) };
     case 'ignored':
       return { kind: 'ignored', eventId: storableText(item.eventId), eventType: storableText(item.eventType), body: storable(item.body) };
     case 'malformed':

@@ -40,8 +40,17 @@ export type SyncFailure = (typeof syncFailures)[number];
 
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-/** Ids end up in Postgres text columns and workflow ids: bounded, and never U+0000, which Postgres refuses. */
-const id = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000]*$/, 'no U+0000');
+/**
+ * Ids end up in Postgres text columns and workflow ids: bounded, never U+0000 (Postgres refuses it)
+ * and never a lone surrogate (not UTF-8, so gRPC refuses the workflow id).
+ */
+const id = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\u0000]*$/, 'no U+0000')
+    .regex(/^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/, 'no lone surrogate');
 
 export const connectionEventSchema = z.object({
   provider: id(32),
