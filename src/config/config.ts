@@ -32,6 +32,12 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Comma-separated, so a new secret can be added before the old one is retired. */
   SNAPTRADE_WEBHOOK_SECRET: list,
+  /** Only the `Signature` header authenticates SnapTrade; unset: on exactly when SNAPTRADE_CONSUMER_KEY is set. */
+  SNAPTRADE_REQUIRE_SIGNATURE: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  /** SnapTrade's 300 s freshness rule, for those who want it; off, since SnapTrade retries for hours. */
+  SNAPTRADE_MAX_EVENT_AGE: durationMs.optional(),
+  /** Keys of the app dialect's x-snaptrade-signature, so the body's clear-text secret cannot forge it. */
+  SNAPTRADE_APP_SIGNING_SECRET: list.optional(),
   API_TOKEN: z.string().min(16, 'at least 16 characters'),
   ...apiAuthEnv,
   /** How often the sweeper looks for journaled events the immediate dispatch did not deliver. */
@@ -40,7 +46,11 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   SWEEP_GRACE: durationMs.default(10_000),
   /** Bound on events applied by one workflow run before it continues as new. */
   WORKFLOW_EVENTS_PER_RUN: z.coerce.number().int().min(1).default(500),
-}).extend(upvestReceiverEnv).extend(vibeReceiverEnv);
+}).extend(upvestReceiverEnv).extend(vibeReceiverEnv).superRefine((config, ctx) => {
+  if (config.SNAPTRADE_REQUIRE_SIGNATURE && !config.SNAPTRADE_CONSUMER_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['SNAPTRADE_REQUIRE_SIGNATURE'], message: 'needs SNAPTRADE_CONSUMER_KEY, the key the Signature header is checked with' });
+  }
+});
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type Config = z.infer<typeof receiverConfigSchema>;

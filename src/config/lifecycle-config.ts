@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.ts';
+import { addressList, trustProxySchema } from './network-config.ts';
 
 const durationList = z
   .string()
@@ -21,10 +22,6 @@ export const quietHoursSchema = z
   });
 
 export type QuietHours = z.infer<typeof quietHoursSchema>;
-
-const cidrList = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
 
 /**
  * Re-authentication, retries, outage holds and notification channels. Every duration has its
@@ -65,9 +62,9 @@ export const lifecycleEnv = {
   VEZGO_CLIENT_SECRET: z.string().min(1).optional(),
   VEZGO_API_URL: z.url().default('https://api.vezgo.com/v1'),
   /** The four source addresses Vezgo documents; CIDR ranges allowed. */
-  VEZGO_ALLOWED_IPS: cidrList.default(['52.60.234.183', '52.60.240.87', '52.60.241.79', '52.60.242.161']),
+  VEZGO_ALLOWED_IPS: addressList.default(['52.60.234.183', '52.60.240.87', '52.60.241.79', '52.60.242.161']),
   /** Identical Vezgo hooks within this window are one delivery (they carry no id). */
   VEZGO_DEDUP_WINDOW: durationMs.default(10 * 60_000),
-  /** Believe X-Forwarded-For (a reverse proxy in front); off unless said. */
-  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** Which X-Forwarded-For entries to believe (the proxies in front); off unless said. */
+  TRUST_PROXY: trustProxySchema.default(false),
 };

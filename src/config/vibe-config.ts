@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addressList } from './network-config.ts';
 
 const list = z
   .string()
@@ -17,5 +18,5 @@ export const vibeReceiverEnv = {
    * Addresses and CIDR ranges deliveries may come from, when set. Vibe publishes its ranges in
    * its docs; they belong here, never in code.
    */
-  VIBE_ALLOWED_IPS: list.default([]),
+  VIBE_ALLOWED_IPS: addressList.default([]),
 };

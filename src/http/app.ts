@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { TrustProxy } from '../config/network-config.ts';
 import { isCausedByInput, isDatabaseUnavailable } from '../db/errors.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
@@ -31,8 +32,8 @@ export interface AppDeps {
   codec?: Omit<CodecRouteOptions, 'authenticate'> | undefined;
   logger: Logger;
   temporalReachable: () => Promise<void>;
-  /** Believe X-Forwarded-For for the client address (a reverse proxy in front). */
-  trustProxy?: boolean;
+  /** Which X-Forwarded-For entries name the client (TRUST_PROXY: hop count or the proxies' addresses). */
+  trustProxy?: TrustProxy;
   /** Encrypts provider credentials backends register; without it they cannot be stored. */
   credentialCipher?: CredentialCipher | undefined;
 }

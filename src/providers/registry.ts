@@ -8,7 +8,13 @@ import { vibeAdaptersFrom } from './vibe/from-config.ts';
 /** Every provider this configuration receives webhooks from: the receiver's routes and the replay tool's adapters. */
 export function adaptersFrom(config: Config): ProviderAdapter[] {
   return [
-    createSnapTradeEndpoint({ webhookSecrets: config.SNAPTRADE_WEBHOOK_SECRET, consumerKey: config.SNAPTRADE_CONSUMER_KEY }),
+    createSnapTradeEndpoint({
+      webhookSecrets: config.SNAPTRADE_WEBHOOK_SECRET,
+      consumerKey: config.SNAPTRADE_CONSUMER_KEY,
+      requireSignature: config.SNAPTRADE_REQUIRE_SIGNATURE,
+      maxEventAgeMs: config.SNAPTRADE_MAX_EVENT_AGE,
+      appSigningSecrets: config.SNAPTRADE_APP_SIGNING_SECRET,
+    }),
     ...upvestAdaptersFrom(config),
     ...vibeAdaptersFrom(config),
     ...(config.VEZGO_CLIENT_ID

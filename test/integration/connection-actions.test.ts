@@ -4,9 +4,10 @@ import { snapTradeSdkEnv, startFakeSnapTrade } from '../support/fake-providers.t
 import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
 import type { RecordingServer } from '../support/recording-server.ts';
 import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
-import { snapTradePayload } from '../support/snaptrade.ts';
+import { signedSnapTrade, snapTradePayload } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
 
+const CONSUMER_KEY = 'consumer-key-actions';
 const headers = { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' };
 
 describe('actions on a connection: refresh, remind, delete', () => {
@@ -18,7 +19,7 @@ describe('actions on a connection: refresh, remind, delete', () => {
     [snaptrade, app] = await Promise.all([startFakeSnapTrade(), startAppBackend()]);
     stack = await startStack({
       env: {
-        ...snapTradeSdkEnv(snaptrade, 'consumer-key-actions'),
+        ...snapTradeSdkEnv(snaptrade, CONSUMER_KEY),
         ...app.env,
         QUIET_HOURS: 'off',
       },
@@ -41,7 +42,8 @@ describe('actions on a connection: refresh, remind, delete', () => {
   };
   const send = async (eventType: string, connectionId: string) => {
     const payload = snapTradePayload(eventType, { brokerageAuthorizationId: connectionId, userId: 'user-actions', eventTimestamp: new Date().toISOString() });
-    assert.equal((await stack.post('/webhooks/snaptrade', payload)).status, 200);
+    const delivery = signedSnapTrade(payload, CONSUMER_KEY);
+    assert.equal((await stack.post('/webhooks/snaptrade', delivery.body, delivery.headers)).status, 200);
     await waitFor(async () => (await stack.get(`/connections/snaptrade/${connectionId}`)).body?.events?.length > 0, 'the event applied');
   };
 

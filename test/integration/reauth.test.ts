@@ -5,7 +5,7 @@ import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.ts';
 import { startSmtpServer } from '../support/smtp.ts';
 import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
-import { snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
+import { signedSnapTrade, snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
 
 const CONSUMER_KEY = 'consumer-key-reauth-do-not-leak';
@@ -59,10 +59,11 @@ describe('re-authentication prompts over real Temporal, Postgres and SMTP', () =
   }
 
   async function send(eventType: string, connectionId: string, userId: string): Promise<void> {
-    const res = await stack.post(
-      '/webhooks/snaptrade',
+    const { body, headers } = signedSnapTrade(
       snapTradePayload(eventType, { brokerageAuthorizationId: connectionId, userId, brokerageId: `brokerage-of-${connectionId}`, eventTimestamp: new Date().toISOString() }),
+      CONSUMER_KEY,
     );
+    const res = await stack.post('/webhooks/snaptrade', body, headers);
     assert.equal(res.status, 200, res.text);
   }
 

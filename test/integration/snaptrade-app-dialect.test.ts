@@ -5,7 +5,7 @@ import proto from '@temporalio/proto';
 import { dumpAllTables } from '../support/database.ts';
 import { snapTradeSdkEnv, startFakeSnapTrade, type FakeSnapTrade } from '../support/fake-providers.ts';
 import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
-import { snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
+import { signedSnapTrade, snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
 
 const CONSUMER_KEY = 'consumer-key-holdings-do-not-leak';
@@ -149,11 +149,13 @@ describe('SnapTrade app dialect: the guide’s webhook creates the connection wi
   test('the reference dialect’s CONNECTION_ADDED fetches holdings too; its deletion takes accounts and holdings away', async () => {
     await registerSecret('reference-user');
     const added = snapTradePayload('CONNECTION_ADDED', { userId: 'reference-user', brokerageAuthorizationId: 'ref-auth', eventTimestamp: new Date().toISOString() });
-    assert.equal((await stack.post('/webhooks/snaptrade', added)).status, 200);
+    const addedDelivery = signedSnapTrade(added, CONSUMER_KEY);
+    assert.equal((await stack.post('/webhooks/snaptrade', addedDelivery.body, addedDelivery.headers)).status, 200);
     await waitFor(async () => (await holdingsOf('ref-auth')).length === 3, 'holdings of the reference connection');
 
     const deleted = snapTradePayload('CONNECTION_DELETED', { userId: 'reference-user', brokerageAuthorizationId: 'ref-auth', eventTimestamp: new Date().toISOString() });
-    assert.equal((await stack.post('/webhooks/snaptrade', deleted)).status, 200);
+    const deletedDelivery = signedSnapTrade(deleted, CONSUMER_KEY);
+    assert.equal((await stack.post('/webhooks/snaptrade', deletedDelivery.body, deletedDelivery.headers)).status, 200);
     await waitFor(async () => (await stack.get('/connections/snaptrade/ref-auth')).body?.state === 'deleted', 'deleted');
     const { rows } = await stack.db.pool.query(
       `SELECT (SELECT count(*) FROM accounts WHERE connection_id = 'ref-auth')::int AS accounts,

@@ -8,7 +8,7 @@ import { createVezgoAdapter } from '../../src/providers/vezgo/adapter.ts';
 import { startFakeVezgo } from '../support/fake-providers.ts';
 import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.ts';
-import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
+import { API_TOKEN, startStack, testConfig, type Stack } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 const CLIENT_ID = 'vezgo-client-id';
@@ -63,9 +63,10 @@ describe('Vezgo hooks', () => {
     assert.deepEqual(rows[0], { j: 0, d: 0 });
   });
 
-  test('an address outside the allowlist is 403; behind a trusted proxy the forwarded address counts', async () => {
+  test('an address outside the allowlist is 403; a forged X-Forwarded-For entry is never believed', async () => {
     const adapter = createVezgoAdapter({ clientId: CLIENT_ID, allowedAddresses: ['52.60.234.183', '52.60.240.0/24'], dedupWindowMs: 60_000 });
-    const probe = async (trustProxy: boolean, forwardedFor?: string) => {
+    // TRUST_PROXY as an operator writes it; the test client on loopback plays the proxy.
+    const probe = async (trustProxy: string, forwardedFor?: string) => {
       const server = createApp({
         pool: stack.db.pool,
         adapters: [adapter],
@@ -73,7 +74,7 @@ describe('Vezgo hooks', () => {
         auth: { apiToken: API_TOKEN },
         logger: createLogger('silent'),
         temporalReachable: async () => undefined,
-        trustProxy,
+        trustProxy: testConfig({ TRUST_PROXY: trustProxy }).TRUST_PROXY,
       }).listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
       try {
@@ -87,9 +88,17 @@ describe('Vezgo hooks', () => {
         server.close();
       }
     };
-    assert.equal(await probe(false), 403);
-    assert.equal(await probe(false, '52.60.234.183'), 403, 'X-Forwarded-For is not believed by default');
-    assert.equal(await probe(true, '52.60.240.87'), 200);
+    assert.equal(await probe('false'), 403);
+    assert.equal(await probe('false', '52.60.234.183'), 403, 'X-Forwarded-For is not believed by default');
+
+    // The client writes the left of the header; the proxy appends the address it saw.
+    const spoofed = '52.60.234.183, 203.0.113.9';
+    assert.equal(await probe('1', spoofed), 403, 'one proxy: its own entry (the right-most) is the client');
+    assert.equal(await probe('loopback', spoofed), 403, 'a trusted proxy address: the first untrusted entry from the right is the client');
+    assert.equal(await probe('127.0.0.1/8', spoofed), 403);
+    assert.equal(await probe('1', '203.0.113.9, 52.60.240.87'), 200, 'Vezgo behind the proxy');
+    assert.equal(await probe('loopback', '52.60.240.87'), 200);
+    assert.throws(() => testConfig({ TRUST_PROXY: 'true' }), /TRUST_PROXY/, 'a bare true stops start-up');
   });
 
   test('TemporaryFailureError: degraded, syncs retried with backoff through the SDK, escalated after the limit', async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import examples from '../fixtures/snaptrade-seed-examples.json' with { type: 'json' };
 
 export type Payload = Record<string, unknown>;
@@ -22,4 +22,13 @@ export function snapTradePayload(eventType: string, overrides: Payload = {}): Pa
   }
   if ('webookId' in example) fresh.webookId = fresh.webhookId;
   return { ...fresh, ...overrides };
+}
+
+/**
+ * A delivery as SnapTrade sends it once the app has a consumer key: the body and its `Signature`
+ * header (base64 HMAC-SHA256 under the key), which the receiver then requires.
+ */
+export function signedSnapTrade(payload: Payload, consumerKey: string): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify(payload);
+  return { body, headers: { signature: createHmac('sha256', consumerKey).update(body).digest('base64') } };
 }

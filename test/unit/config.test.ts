@@ -34,3 +34,38 @@ test('a missing or bad value stops start-up with a message naming the variable',
   assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, SNAPTRADE_WEBHOOK_SECRET: ' , ' }), /SNAPTRADE_WEBHOOK_SECRET/);
   assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, SWEEP_INTERVAL: 'soon' }), /SWEEP_INTERVAL/);
 });
+
+test('TRUST_PROXY takes a hop count or the proxies’ addresses, never a bare true', () => {
+  const trust = (value: string) => loadConfig(receiverConfigSchema, { ...valid, TRUST_PROXY: value }).TRUST_PROXY;
+  assert.equal(loadConfig(receiverConfigSchema, valid).TRUST_PROXY, false);
+  assert.equal(trust('false'), false);
+  assert.equal(trust('1'), 1);
+  assert.equal(trust('2'), 2);
+  assert.deepEqual(trust('10.0.0.0/8, loopback,fd00::1'), ['10.0.0.0/8', 'loopback', 'fd00::1']);
+  for (const bad of ['true', 'TRUE', 'yes', '10.0.0.300', '10.0.0.0/33', 'proxy.internal', '-1', '1.5']) {
+    assert.throws(() => trust(bad), (error: Error) => {
+      assert.ok(error instanceof ConfigError, bad);
+      assert.match(error.message, /TRUST_PROXY: /);
+      return true;
+    }, bad);
+  }
+  assert.throws(() => trust('true'), /X-Forwarded-For/, 'a bare true says why it is refused');
+});
+
+test('source allowlists refuse what is not an address or CIDR range', () => {
+  for (const variable of ['VIBE_ALLOWED_IPS', 'VEZGO_ALLOWED_IPS']) {
+    const parse = (value: string) => loadConfig(receiverConfigSchema, { ...valid, [variable]: value })[variable as 'VIBE_ALLOWED_IPS'];
+    assert.deepEqual(parse('203.0.113.0/24, 2001:db8::/32,192.0.2.7'), ['203.0.113.0/24', '2001:db8::/32', '192.0.2.7']);
+    for (const bad of ['203.0.113.0/33', 'vibe.example', '2001:db8::/129', '203.0.113.0/', '1.2.3.4/x']) {
+      assert.throws(() => parse(bad), new RegExp(`${variable}: .*${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`), `${variable}=${bad}`);
+    }
+  }
+});
+
+test('SnapTrade signature settings: a required signature needs the consumer key; the app dialect may have its own secret', () => {
+  assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, SNAPTRADE_REQUIRE_SIGNATURE: 'true' }), /SNAPTRADE_REQUIRE_SIGNATURE: needs SNAPTRADE_CONSUMER_KEY/);
+  assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, SNAPTRADE_REQUIRE_SIGNATURE: 'yes' }), /SNAPTRADE_REQUIRE_SIGNATURE/);
+  const config = loadConfig(receiverConfigSchema, { ...valid, SNAPTRADE_CONSUMER_KEY: 'ck', SNAPTRADE_MAX_EVENT_AGE: '300s', SNAPTRADE_APP_SIGNING_SECRET: 'a,b' });
+  assert.deepEqual([config.SNAPTRADE_REQUIRE_SIGNATURE, config.SNAPTRADE_MAX_EVENT_AGE, config.SNAPTRADE_APP_SIGNING_SECRET], [undefined, 300_000, ['a', 'b']]);
+  assert.equal(loadConfig(receiverConfigSchema, valid).SNAPTRADE_MAX_EVENT_AGE, undefined, 'no freshness rule by default');
+});

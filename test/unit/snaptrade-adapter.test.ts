@@ -93,6 +93,49 @@ describe('SnapTrade adapter', () => {
     });
   });
 
+  describe('once the consumer key is configured, the Signature header is required', () => {
+    const consumerKey = 'consumer-key-for-tests';
+    const body = JSON.stringify({ ...seedExamples[2], webhookSecret: seedSecrets[0] });
+    const sign = (text: string) => createHmac('sha256', consumerKey).update(text).digest('base64');
+
+    test('the body webhookSecret alone no longer authenticates (SNAPTRADE_REQUIRE_SIGNATURE defaults on)', () => {
+      const requiring = createSnapTradeAdapter({ webhookSecrets: seedSecrets, consumerKey });
+      const verdict = receive(body, {}, requiring);
+      assert.equal(verdict.kind === 'rejected' && verdict.status, 401);
+      assert.match(verdict.kind === 'rejected' ? verdict.detail : '', /Signature/);
+      onlyEvent(receive(body, { signature: sign(body) }, requiring));
+      const forged = receive(body, { signature: createHmac('sha256', 'other').update(body).digest('base64') }, requiring);
+      assert.equal(forged.kind === 'rejected' && forged.status, 401, 'a valid body secret does not rescue a bad signature');
+    });
+
+    test('turned off explicitly, either scheme authenticates (a migration period)', () => {
+      const lenient = createSnapTradeAdapter({ webhookSecrets: seedSecrets, consumerKey, requireSignature: false });
+      onlyEvent(receive(body, {}, lenient));
+      onlyEvent(receive(body, { signature: sign(body) }, lenient));
+    });
+  });
+
+  describe('SNAPTRADE_MAX_EVENT_AGE', () => {
+    const now = new Date('2024-03-01T10:00:00Z');
+    const at = (iso: string) => ({ ...seedExamples[2], eventTimestamp: iso });
+
+    test('off by default: a delivery of any age is accepted (SnapTrade retries for hours)', () => {
+      onlyEvent(receive(at('2024-02-29T10:00:00+00:00')));
+    });
+
+    test('when set, an authentic event older (or further ahead) than the age is 401 and leaves nothing', () => {
+      const fresh = createSnapTradeAdapter({ webhookSecrets: seedSecrets, maxEventAgeMs: 300_000, now: () => now });
+      onlyEvent(receive(at('2024-03-01T09:56:00+00:00'), {}, fresh));
+      onlyEvent(receive(at('2024-03-01T10:01:00+00:00'), {}, fresh));
+      for (const stale of ['2024-03-01T09:54:59+00:00', '2024-03-01T10:05:01+00:00']) {
+        const verdict = receive(at(stale), {}, fresh);
+        assert.deepEqual(verdict.kind === 'rejected' && [verdict.status, verdict.title, verdict.deadLetter], [401, 'Webhook too old', undefined], stale);
+      }
+      const unauthentic = receive({ ...at('2024-03-01T09:59:00+00:00'), webhookSecret: 'wrong' }, {}, fresh);
+      assert.equal(unauthentic.kind === 'rejected' && unauthentic.title, 'Webhook not authenticated', 'authenticity is judged first');
+    });
+  });
+
   test('an unknown event type is accepted as ignored, without its secret', () => {
     const verdict = receive({ ...seedExamples[0], eventType: 'SOMETHING_NEW' });
     assert.equal(verdict.kind, 'accepted');

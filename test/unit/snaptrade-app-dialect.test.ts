@@ -83,6 +83,16 @@ describe('SnapTrade app dialect on /webhooks/snaptrade', () => {
     assert.notEqual(idAt(body), first);
   });
 
+  test('with SNAPTRADE_APP_SIGNING_SECRET, the reference body’s webhookSecret no longer signs the app dialect', () => {
+    const APP_SECRET = 'app-signing-secret-do-not-leak';
+    const separate = createSnapTradeEndpoint({ webhookSecrets: [SECRET, ...seedSecrets], appSigningSecrets: [APP_SECRET] });
+    const underWebhookSecret = receive(GUIDE_BODY, { 'x-snaptrade-signature': hmac(GUIDE_BODY).digest('hex') }, separate);
+    assert.equal(statusOf(underWebhookSecret), 401, 'one seen reference body must not forge the other dialect');
+    onlyEvent(receive(GUIDE_BODY, { 'x-snaptrade-signature': hmac(GUIDE_BODY, APP_SECRET).digest('hex') }, separate));
+    assert.ok(separate.secrets.includes(APP_SECRET), 'the app secret is scrubbed from anything kept');
+    assert.equal(statusOf(receive(JSON.stringify(seedExamples[2]), {}, separate)), 200, 'the reference dialect keeps its body secret');
+  });
+
   test('an unknown type is journaled as ignored; a known one missing its ids is 400', () => {
     const unknown = JSON.stringify({ type: 'CONNECTION.DELETED', userId: 'u', authorizationId: 'auth' });
     const ignored = receive(unknown, { 'x-snaptrade-signature': hmac(unknown).digest('hex') });

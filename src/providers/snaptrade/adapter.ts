@@ -27,7 +27,9 @@ const neutralTypes: Record<SnapTradeEventType, ConnectionEventType> = {
 };
 
 export function createSnapTradeAdapter(config: SnapTradeAdapterConfig): ProviderAdapter<AdapterVerdict> {
-  const secrets = [...config.webhookSecrets, ...(config.consumerKey ? [config.consumerKey] : [])];
+  const secrets = [...config.webhookSecrets, ...(config.consumerKey ? [config.consumerKey] : []), ...(config.appSigningSecrets ?? [])];
+  const requireSignature = config.requireSignature ?? Boolean(config.consumerKey);
+  const now = config.now ?? (() => new Date());
 
   function receive(webhook: InboundWebhook): AdapterVerdict {
     let parsed: unknown;
@@ -44,13 +46,18 @@ export function createSnapTradeAdapter(config: SnapTradeAdapterConfig): Provider
       };
     }
 
-    if (!verifySnapTradeAuthenticity(webhook, parsed, config)) {
+    if (!verifySnapTradeAuthenticity(webhook, parsed, { ...config, requireSignature })) {
       return {
         kind: 'rejected',
         status: 401,
         title: 'Webhook not authenticated',
-        detail: 'Neither the body webhookSecret nor the Signature header matches a configured secret.',
+        detail: requireSignature
+          ? 'A valid Signature header is required.'
+          : 'Neither the body webhookSecret nor the Signature header matches a configured secret.',
       };
+    }
+    if (config.maxEventAgeMs !== undefined && !isFresh(parsed, config.maxEventAgeMs, now())) {
+      return { kind: 'rejected', status: 401, title: 'Webhook too old', detail: 'eventTimestamp is outside the accepted age; a replayed delivery is refused.' };
     }
 
     return interpret(stripSecretFields(parsed, SECRET_FIELDS, secrets));
@@ -72,6 +79,17 @@ export function createSnapTradeAdapter(config: SnapTradeAdapterConfig): Provider
   }
 
   return { provider: 'snaptrade', secrets, receive, interpret };
+}
+
+/**
+ * SnapTrade's own reference refuses an eventTimestamp 300 s away. A timestamp that cannot be read
+ * is left to the schema check, which dead-letters it.
+ */
+function isFresh(body: unknown, maxAgeMs: number, now: Date): boolean {
+  const timestamp = (body as { eventTimestamp?: unknown } | null)?.eventTimestamp;
+  const instant = typeof timestamp === 'string' ? toCanonicalInstant(timestamp) : undefined;
+  if (!instant) return true;
+  return Math.abs(now.getTime() - Date.parse(instant)) <= maxAgeMs;
 }
 
 function malformed(body: unknown, detail: string): AdapterVerdict {

@@ -8,7 +8,10 @@ import { snapTradeAppEventSchema, snapTradeAppEventTypes, type SnapTradeAppEvent
 import { APP_SIGNATURE_HEADER, appSignatureMatches } from './app-dialect-verify.ts';
 
 export interface SnapTradeAppDialectConfig {
+  /** Keys of `x-snaptrade-signature`. */
   webhookSecrets: readonly string[];
+  /** Every secret the endpoint knows, scrubbed from what is kept; the signing keys when absent. */
+  scrub?: readonly string[];
   /** Identical deliveries within one window are one event (the dialect carries no id). */
   dedupWindowMs?: number;
   now?: () => Date;
@@ -35,6 +38,7 @@ const noFields: ReadonlySet<string> = new Set();
 export function createSnapTradeAppDialect(config: SnapTradeAppDialectConfig): Pick<ProviderAdapter<AdapterVerdict>, 'receive' | 'interpret'> {
   const windowMs = config.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
   const now = config.now ?? (() => new Date());
+  const scrub = config.scrub ?? config.webhookSecrets;
 
   function receive(webhook: InboundWebhook): AdapterVerdict {
     if (!appSignatureMatches(webhook.rawBody, webhook.headers[APP_SIGNATURE_HEADER], config.webhookSecrets)) {
@@ -44,9 +48,9 @@ export function createSnapTradeAppDialect(config: SnapTradeAppDialectConfig): Pi
     try {
       body = JSON.parse(webhook.rawBody.toString('utf8'));
     } catch {
-      return malformed('SnapTrade webhooks are JSON objects.', redactText(webhook.rawBody.toString('utf8'), config.webhookSecrets), 'Body is not JSON');
+      return malformed('SnapTrade webhooks are JSON objects.', redactText(webhook.rawBody.toString('utf8'), scrub), 'Body is not JSON');
     }
-    return interpret(stripSecretFields(body, noFields, config.webhookSecrets), now());
+    return interpret(stripSecretFields(body, noFields, scrub), now());
   }
 
   function interpret(body: unknown, receivedAt: Date): AdapterVerdict {

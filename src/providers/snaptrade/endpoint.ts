@@ -11,7 +11,8 @@ import { APP_SIGNATURE_HEADER } from './app-dialect-verify.ts';
  */
 export function createSnapTradeEndpoint(config: SnapTradeAdapterConfig): ProviderAdapter<AdapterVerdict> {
   const reference = createSnapTradeAdapter(config);
-  const app = createSnapTradeAppDialect({ webhookSecrets: config.webhookSecrets });
+  // Its own secret when given: the webhook secret travels in clear in every reference body.
+  const app = createSnapTradeAppDialect({ webhookSecrets: config.appSigningSecrets ?? config.webhookSecrets, scrub: reference.secrets });
   return {
     provider: reference.provider,
     secrets: reference.secrets,

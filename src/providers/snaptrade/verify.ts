@@ -7,16 +7,29 @@ export interface SnapTradeAdapterConfig {
   webhookSecrets: readonly string[];
   /** Enables the newer `Signature` header scheme. */
   consumerKey?: string | undefined;
+  /**
+   * Only a valid `Signature` authenticates (the body secret, sent in clear, no longer does).
+   * Defaults to on when the consumer key is set, off otherwise.
+   */
+  requireSignature?: boolean | undefined;
+  /** An authentic event whose `eventTimestamp` is further than this from now is refused; unset: any age. */
+  maxEventAgeMs?: number | undefined;
+  /** Keys of the app dialect's `x-snaptrade-signature`, when they are not the webhook secrets. */
+  appSigningSecrets?: readonly string[] | undefined;
+  now?: () => Date;
 }
 
 /**
- * SnapTrade has two schemes in the field: the body's `webhookSecret` (documented, still sent) and a
- * newer `Signature` header, base64 HMAC-SHA256 under the consumer key. Their reference signs the
- * JSON re-serialized with sorted keys; the raw bytes are accepted too, since that is what a
- * signer that does not re-serialize would sign. Either scheme authenticates.
+ * SnapTrade has two schemes in the field: the body's `webhookSecret` (documented, deprecated,
+ * still sent) and a newer `Signature` header, base64 HMAC-SHA256 under the consumer key. Their
+ * reference signs the JSON re-serialized with sorted keys; the raw bytes are accepted too, since
+ * that is what a signer that does not re-serialize would sign. The body secret travels in clear in
+ * every delivery, so once a signature can be checked it is the only thing that authenticates
+ * (unless `requireSignature` is turned off).
  */
-export function verifySnapTradeAuthenticity(webhook: InboundWebhook, parsed: unknown, config: SnapTradeAdapterConfig): boolean {
-  return bodySecretMatches(parsed, config.webhookSecrets) || signatureMatches(webhook, parsed, config.consumerKey);
+export function verifySnapTradeAuthenticity(webhook: InboundWebhook, parsed: unknown, config: SnapTradeAdapterConfig & { requireSignature: boolean }): boolean {
+  if (signatureMatches(webhook, parsed, config.consumerKey)) return true;
+  return !config.requireSignature && bodySecretMatches(parsed, config.webhookSecrets);
 }
 
 function bodySecretMatches(parsed: unknown, secrets: readonly string[]): boolean {
