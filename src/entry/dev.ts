@@ -52,6 +52,8 @@ runMain(async () => {
       stops.push(() => env.teardown());
     }
   }
+  // The codec endpoint's CORS must allow the UI this process started, whatever port it got.
+  if (uiUrl) process.env.TEMPORAL_UI_ORIGIN ??= uiUrl;
   const secretsFile = join(dataDir, 'dev-secrets.json');
   const secrets = loadOrCreateDevSecrets(secretsFile);
   process.env.SNAPTRADE_WEBHOOK_SECRET ??= secrets.SNAPTRADE_WEBHOOK_SECRET;

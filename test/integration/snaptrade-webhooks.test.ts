@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connectionStateQuery, userStateQuery } from '../../workflows/definitions.ts';
+import { dumpAllTables } from '../support/database.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { seedExamples, seedSecrets, snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
@@ -162,7 +163,10 @@ describe('POST /webhooks/snaptrade: authenticity, malformed input, duplicates', 
     assert.equal(unknown.body.status, 404);
   });
 
-  test('the test secret is configured, so these tests would see it if it leaked', () => {
-    assert.ok(stack.config.SNAPTRADE_WEBHOOK_SECRET.includes(TEST_SECRET));
+  test('after every delivery above, accepted or refused, the secret is in no row and no log line', async () => {
+    const tables = await dumpAllTables(stack.db.pool);
+    assert.ok(tables.includes('CONNECTION_ADDED') && stack.logs.length > 0, 'the tables and logs hold what the tests sent');
+    assert.ok(!tables.includes(TEST_SECRET), 'the webhook secret was stored');
+    assert.ok(!stack.logs.join('').includes(TEST_SECRET), 'the webhook secret was logged');
   });
 });
