@@ -1,5 +1,5 @@
 import type { NotificationRequest } from '../src/notifications/notification.ts';
-import type { Notifier } from '../src/notifications/notifier.ts';
+import type { Notifier, SendResult } from '../src/notifications/notifier.ts';
 
 export interface NotificationActivityDeps {
   notifier: Notifier;
@@ -8,7 +8,11 @@ export interface NotificationActivityDeps {
 /** Messages to the end user, through the outbox and its channels. */
 export function createNotificationActivities(deps: NotificationActivityDeps) {
   return {
-    async sendNotification(request: NotificationRequest): Promise<{ notificationId: string; sent: string[] }> {
+    /**
+     * Records the notification in the outbox and tries its channels once. A channel that fails is
+     * left to the worker's relay, so this fails (and is retried) only when Postgres does.
+     */
+    async sendNotification(request: NotificationRequest): Promise<SendResult> {
       return deps.notifier.send(request);
     },
   };

@@ -14,6 +14,7 @@ import { createPromptGate } from './holds/prompt-gate.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createEmailChannel } from './notifications/email-channel.ts';
 import { createNotifier } from './notifications/notifier.ts';
+import { createNotificationRelay } from './notifications/relay.ts';
 import { createWebhookChannel } from './notifications/webhook-channel.ts';
 import type { ProviderActions } from './providers/provider-actions.ts';
 import { createSnapTradeActions } from './providers/snaptrade/actions.ts';
@@ -57,15 +58,19 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const bundlePath = overrides.workflowBundlePath ?? config.WORKFLOW_BUNDLE_PATH ?? (existsSync(builtBundlePath) ? builtBundlePath : undefined);
+  const deps = activityDepsFrom(config, pool, logger);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(activityDepsFrom(config, pool, logger)),
+    activities: createActivities(deps),
     ...dataConverterFor(config.TEMPORAL_ENCRYPTION_KEY),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),
   });
+  const relay = createNotificationRelay({ notifier: deps.notifier, intervalMs: config.NOTIFY_RELAY_INTERVAL, logger });
+  relay.start();
   const done = worker.run().finally(async () => {
+    await relay.stop();
     await connection.close();
     if (ownPool) await pool.end();
   });
@@ -109,6 +114,9 @@ export function activityDepsFrom(config: WorkerConfig, pool: Pool, logger: Logge
 
   const notifier = createNotifier({
     pool,
+    alerter,
+    logger,
+    retry: { initialMs: config.NOTIFY_RETRY_INITIAL, maxMs: config.NOTIFY_RETRY_MAX, maxAgeMs: config.NOTIFY_RETRY_MAX_AGE },
     sendWebhook: config.NOTIFY_WEBHOOK_URL && config.NOTIFY_WEBHOOK_SECRET ? createWebhookChannel(config.NOTIFY_WEBHOOK_URL, config.NOTIFY_WEBHOOK_SECRET) : undefined,
     sendEmail: config.SMTP_URL ? createEmailChannel(config.SMTP_URL, config.NOTIFY_EMAIL_FROM) : undefined,
     reconnectUrl: async (request) => {

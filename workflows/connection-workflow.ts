@@ -36,7 +36,9 @@ const policies = proxyActivities<PolicyActivities>({ startToCloseTimeout: '30 se
 // what did not go out stays in the outbox or the alerts table.
 const outboundOptions = { startToCloseTimeout: '1 minute', retry: { ...retryForever, maximumAttempts: 8 } } as const;
 const providerCalls = proxyActivities<ProviderActivities>(outboundOptions);
-const notifications = proxyActivities<NotificationActivities>(outboundOptions);
+// A notification is written to the outbox and tried once; the worker's relay owns its retries. The
+// activity thus fails only while Postgres does, and then, as for persistence, the record must not be lost.
+const notifications = proxyActivities<NotificationActivities>({ startToCloseTimeout: '1 minute', retry: retryForever });
 const alerts = proxyActivities<Pick<AlertActivities, 'raiseConnectionAlert' | 'resolveConnectionAlert'>>(outboundOptions);
 
 /** One run per connection, for its whole life: applies provider events and its own timers through the lifecycle. */

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, receiverConfigSchema } from '../config/config.
 import { adaptersFrom } from '../providers/registry.ts';
 import { replayDeadLetter, replayIgnored, type ReplayResult } from '../replay/replay.ts';
 import { createPool, type Pool } from '../db/pool.ts';
+import { listNotifications } from '../db/outbox-store.ts';
 import { connectionTimeline, journalBacklog, listAlerts, listConnections, listDeadLetters, listIgnored, resolveAlertById } from '../db/ops-queries.ts';
 import { table, type CliIo } from './cli-io.ts';
 
@@ -16,6 +17,7 @@ export const usage = `usage: npm run ops -- <command>
   ignored list [--provider P] [--limit N]
   ignored replay <id>                                        once this version orchestrates its type
   journal backlog [--limit N]                                events journaled but not yet signalled
+  notifications list [--status pending|sending|sent|failed|cancelled|skipped] [--provider P] [--limit N]
   alerts list [--all]
   alerts resolve <id>`;
 
@@ -61,6 +63,8 @@ function limitOf(value: unknown): number {
   return limit;
 }
 
+const notificationStatuses = ['pending', 'sending', 'sent', 'failed', 'cancelled', 'skipped'];
+
 const text = (value: string | boolean | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
 
 const commands: Record<string, Command> = {
@@ -96,6 +100,13 @@ const commands: Record<string, Command> = {
     const { summary, rows } = await journalBacklog(pool, limitOf(values.limit));
     io.out(`${summary.pending} pending, ${summary.failing} with failed attempts, oldest received ${summary.oldest?.toISOString() ?? '-'}`);
     if (rows.length > 0) io.out(table(rows, ['id', 'provider', 'event_type', 'workflow_id', 'received_at', 'dispatch_attempts', 'last_error']));
+  },
+  async 'notifications list'(pool, args, io) {
+    const { values } = parse(args, { ...listOptions, status: { type: 'string' } });
+    const status = text(values.status);
+    if (status !== undefined && !notificationStatuses.includes(status)) throw new UsageError(`--status takes one of ${notificationStatuses.join(', ')}`);
+    const rows = await listNotifications(pool, { status, provider: text(values.provider), limit: limitOf(values.limit) });
+    io.out(table(rows, ['notification_id', 'channel', 'type', 'provider', 'connection_id', 'status', 'attempts', 'created_at', 'next_attempt_at', 'last_error']));
   },
   async 'alerts list'(pool, args, io) {
     const { values } = parse(args, { all: { type: 'boolean', default: false } });

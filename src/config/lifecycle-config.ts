@@ -43,6 +43,12 @@ export const lifecycleEnv = {
   NOTIFY_WEBHOOK_URL: z.url().optional(),
   /** Standard Webhooks signing secret, `whsec_<base64>`. */
   NOTIFY_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'whsec_<base64>').optional(),
+  /** Failed notifications are retried from the outbox, doubling from the first wait up to the cap, until the max age. */
+  NOTIFY_RETRY_INITIAL: durationMs.default(10_000),
+  NOTIFY_RETRY_MAX: durationMs.default(3_600_000),
+  NOTIFY_RETRY_MAX_AGE: durationMs.default(3 * 86_400_000),
+  /** How often a worker's relay looks for notifications due again. */
+  NOTIFY_RELAY_INTERVAL: durationMs.default(5_000),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'smtp:// or smtps:// URL').optional(),
   NOTIFY_EMAIL_FROM: z.string().min(3).default('Connections <no-reply@localhost>'),
   /** Slack-compatible incoming webhook for ops alerts. */

@@ -7,9 +7,14 @@ const subjects: Partial<Record<NotificationPayload['type'], string>> = {
   'connection.restored': 'Your brokerage account is connected again',
 };
 
-/** Email over SMTP to the address the backend registered for the user. */
+/**
+ * Email over SMTP to the address the backend registered for the user. The Message-ID is the
+ * notification id's, so every copy of one notification (a resend after an unknown outcome) is
+ * the same message to the receiving side.
+ */
 export function createEmailChannel(smtpUrl: string, from: string) {
-  const transport = nodemailer.createTransport(smtpUrl);
+  // Bounded, so an attempt always ends well within the outbox lease (nodemailer waits 10 minutes by default).
+  const transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 });
   return async function sendEmail(id: string, to: string, payload: NotificationPayload): Promise<void> {
     const subject = subjects[payload.type] ?? 'About your brokerage connection';
     const link = payload.data.reconnectUrl;

@@ -28,6 +28,8 @@ describe('re-authentication prompts over real Temporal, Postgres and SMTP', () =
         REAUTH_REMINDER_CADENCE: CADENCE.map((ms) => `${ms}ms`).join(','),
         REAUTH_MAX_REMINDERS: '3',
         QUIET_HOURS: 'off',
+        NOTIFY_RETRY_INITIAL: '200ms',
+        NOTIFY_RELAY_INTERVAL: '100ms',
         ...app.env,
         SMTP_URL: smtp.url,
         OPS_ALERT_WEBHOOK_URL: `${ops.url}/slack`,
