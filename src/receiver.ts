@@ -62,7 +62,13 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
       apiToken: config.API_TOKEN,
       jwt:
         config.API_JWKS_URL && config.API_JWT_ISSUER && config.API_JWT_AUDIENCE
-          ? { jwksUrl: config.API_JWKS_URL, issuer: config.API_JWT_ISSUER, audience: config.API_JWT_AUDIENCE }
+          ? {
+              jwksUrl: config.API_JWKS_URL,
+              issuer: config.API_JWT_ISSUER,
+              audience: config.API_JWT_AUDIENCE,
+              algorithms: config.API_JWT_ALGORITHMS,
+              clockToleranceMs: config.API_JWT_CLOCK_TOLERANCE,
+            }
           : undefined,
     },
     codec: config.TEMPORAL_ENCRYPTION_KEY

@@ -4,7 +4,7 @@ import { upvestReceiverEnv } from './upvest-config.ts';
 import { vibeReceiverEnv } from './vibe-config.ts';
 import { lifecycleEnv } from './lifecycle-config.ts';
 import { temporalEnv } from './temporal-config.ts';
-import { apiAuthEnv } from './api-config.ts';
+import { apiAuthEnv, checkJwtSettings } from './api-config.ts';
 
 const list = z
   .string()
@@ -47,6 +47,7 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   /** Bound on events applied by one workflow run before it continues as new. */
   WORKFLOW_EVENTS_PER_RUN: z.coerce.number().int().min(1).default(500),
 }).extend(upvestReceiverEnv).extend(vibeReceiverEnv).superRefine((config, ctx) => {
+  checkJwtSettings(config, ctx);
   if (config.SNAPTRADE_REQUIRE_SIGNATURE && !config.SNAPTRADE_CONSUMER_KEY) {
     ctx.addIssue({ code: 'custom', path: ['SNAPTRADE_REQUIRE_SIGNATURE'], message: 'needs SNAPTRADE_CONSUMER_KEY, the key the Signature header is checked with' });
   }

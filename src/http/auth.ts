@@ -7,8 +7,11 @@ export type Scope = 'connections:read' | 'connections:write' | 'ops:admin';
 
 export interface AuthOptions {
   apiToken: string;
-  /** Verifies JWTs against the issuer's keys when set; issuer and audience are both checked. */
-  jwt?: { jwksUrl: string; issuer: string; audience: string } | undefined;
+  /**
+   * Verifies JWTs against the issuer's keys when set: issuer, audience, one of the pinned
+   * algorithms, and an `exp` (a token without one would never expire), with a little clock skew.
+   */
+  jwt?: { jwksUrl: string; issuer: string; audience: string; algorithms: readonly string[]; clockToleranceMs: number } | undefined;
 }
 
 export type Authenticator = (scope: Scope) => (req: Request, res: Response, next: NextFunction) => void;
@@ -25,7 +28,13 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     if (constantTimeEqual(token, options.apiToken)) return new Set(['connections:read', 'connections:write', 'ops:admin']);
     if (!jwks || !options.jwt || token.split('.').length !== 3) return null;
     try {
-      const { payload } = await jwtVerify(token, jwks, { issuer: options.jwt.issuer, audience: options.jwt.audience });
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: options.jwt.issuer,
+        audience: options.jwt.audience,
+        algorithms: [...options.jwt.algorithms],
+        requiredClaims: ['exp'],
+        clockTolerance: options.jwt.clockToleranceMs / 1000,
+      });
       return new Set(claimedScopes(payload));
     } catch {
       return null;

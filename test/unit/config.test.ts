@@ -69,3 +69,22 @@ test('SnapTrade signature settings: a required signature needs the consumer key;
   assert.deepEqual([config.SNAPTRADE_REQUIRE_SIGNATURE, config.SNAPTRADE_MAX_EVENT_AGE, config.SNAPTRADE_APP_SIGNING_SECRET], [undefined, 300_000, ['a', 'b']]);
   assert.equal(loadConfig(receiverConfigSchema, valid).SNAPTRADE_MAX_EVENT_AGE, undefined, 'no freshness rule by default');
 });
+
+test('JWT settings: pinned asymmetric algorithms, a small clock tolerance, a JWKS fetched over https unless on loopback', () => {
+  const jwt = { API_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json', API_JWT_ISSUER: 'https://auth.example.com/', API_JWT_AUDIENCE: 'lifecycle' };
+  const config = loadConfig(receiverConfigSchema, { ...valid, ...jwt });
+  assert.deepEqual([config.API_JWT_ALGORITHMS, config.API_JWT_CLOCK_TOLERANCE], [['RS256', 'ES256', 'EdDSA'], 30_000]);
+  assert.deepEqual(loadConfig(receiverConfigSchema, { ...valid, ...jwt, API_JWT_ALGORITHMS: 'ES384, PS256' }).API_JWT_ALGORITHMS, ['ES384', 'PS256']);
+  for (const bad of ['HS256', 'none', 'ES256,RS1']) {
+    assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, ...jwt, API_JWT_ALGORITHMS: bad }), /API_JWT_ALGORITHMS: /, bad);
+  }
+  assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, ...jwt, API_JWT_CLOCK_TOLERANCE: '1h' }), /API_JWT_CLOCK_TOLERANCE: /);
+
+  for (const local of ['http://127.0.0.1:8080/jwks', 'http://localhost/jwks', 'http://[::1]:9000/jwks']) {
+    assert.equal(loadConfig(receiverConfigSchema, { ...valid, ...jwt, API_JWKS_URL: local }).API_JWKS_URL, local);
+  }
+  for (const plain of ['http://auth.example.com/jwks', 'http://10.0.0.5/jwks', 'ftp://auth.example.com/jwks']) {
+    assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, ...jwt, API_JWKS_URL: plain }), /API_JWKS_URL: .*https/, plain);
+  }
+  assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, API_JWKS_URL: jwt.API_JWKS_URL }), /API_JWT_ISSUER: .*API_JWKS_URL/, 'half a JWT setup is refused, not ignored');
+});
