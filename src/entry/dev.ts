@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, receiverConfigSchema } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
-import { loadOrCreateDevSecrets } from '../embedded/dev-secrets.ts';
+import { applyDevSecrets, loadOrCreateDevSecrets } from '../embedded/dev-secrets.ts';
 import { startEmbeddedPostgres } from '../embedded/postgres.ts';
 import { startTemporalDevServer } from '../embedded/temporal-dev-server.ts';
 import { createLogger, terminalDestination } from '../logger.ts';
@@ -56,8 +56,7 @@ runMain(async () => {
   if (uiUrl) process.env.TEMPORAL_UI_ORIGIN ??= uiUrl;
   const secretsFile = join(dataDir, 'dev-secrets.json');
   const secrets = loadOrCreateDevSecrets(secretsFile);
-  process.env.SNAPTRADE_WEBHOOK_SECRET ??= secrets.SNAPTRADE_WEBHOOK_SECRET;
-  process.env.API_TOKEN ??= secrets.API_TOKEN;
+  applyDevSecrets(process.env, secrets);
   process.env.PORT ??= '3000';
   // The dev UI's origin may use the codec endpoint without a token, so nothing off this machine may reach it.
   process.env.HOST ??= '127.0.0.1';
@@ -79,7 +78,8 @@ runMain(async () => {
   process.stdout.write(
     [
       '',
-      `  receiver     ${receiver.url}   (POST /webhooks/snaptrade, GET /connections/snaptrade/:id)`,
+      `  receiver     ${receiver.url}   (POST /webhooks/<provider>, GET /connections/<provider>/:id)`,
+      `  try it       npm run trigger -- snaptrade broken --user u1 --connection c1`,
       `  temporal UI  ${uiUrl ?? `(external server at ${config.TEMPORAL_ADDRESS})`}`,
       `  secrets      ${process.env.API_TOKEN === secrets.API_TOKEN ? secretsFile : 'from the environment'}`,
       '',

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import examples from '../fixtures/vibe-seed-examples.json' with { type: 'json' };
+import { vibeSignature as signedUnder } from '../../src/providers/vibe/verify.ts';
 
 export type VibePayload = { event: string; timestamp?: string; data: Record<string, unknown> };
 
@@ -10,7 +10,7 @@ export const VIBE_SECRET = 'vibe-webhook-secret-do-not-leak-31c9';
 
 /** What Vibe sends: the hex HMAC-SHA256 of the exact body bytes. */
 export function vibeSignature(body: string | Buffer, secret = VIBE_SECRET): string {
-  return createHmac('sha256', secret).update(body).digest('hex');
+  return signedUnder(body, secret);
 }
 
 export function vibeExample(event: string): VibePayload {

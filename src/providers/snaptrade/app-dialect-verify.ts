@@ -15,3 +15,8 @@ export function appSignatureMatches(rawBody: Buffer, header: string | string[] |
   const presented = hexDigest.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
   return secrets.map((secret) => constantTimeEqual(hmacSha256(secret, rawBody), presented)).includes(true);
 }
+
+/** What an app-dialect sender puts in `x-snaptrade-signature` (the hex form). */
+export function appSignature(secret: string, rawBody: string | Buffer): string {
+  return hmacSha256(secret, rawBody).toString('hex');
+}

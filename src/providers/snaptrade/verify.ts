@@ -44,6 +44,11 @@ function signatureMatches(webhook: InboundWebhook, parsed: unknown, consumerKey:
   if (!consumerKey || typeof header !== 'string' || header.length === 0) return false;
   const presented = Buffer.from(header.trim(), 'base64');
   const overRaw = hmacSha256(consumerKey, webhook.rawBody);
-  const overSorted = hmacSha256(consumerKey, pythonCompactSortedJson(parsed));
+  const overSorted = Buffer.from(referenceSignature(consumerKey, parsed), 'base64');
   return [constantTimeEqual(overRaw, presented), constantTimeEqual(overSorted, presented)].includes(true);
+}
+
+/** The `Signature` header SnapTrade's reference sends for `body`: base64 HMAC over the sorted, compact JSON. */
+export function referenceSignature(consumerKey: string, body: unknown): string {
+  return hmacSha256(consumerKey, pythonCompactSortedJson(body)).toString('base64');
 }

@@ -7,5 +7,10 @@ import { constantTimeEqual, hmacSha256 } from '../constant-time.ts';
  */
 export function vibeSignatureMatches(rawBody: Buffer, header: string | string[] | undefined, secrets: readonly string[]): boolean {
   if (typeof header !== 'string' || header.length === 0) return false;
-  return secrets.map((secret) => constantTimeEqual(hmacSha256(secret, rawBody).toString('hex'), header)).includes(true);
+  return secrets.map((secret) => constantTimeEqual(vibeSignature(rawBody, secret), header)).includes(true);
+}
+
+/** What Vibe sends in `X-Webhook-Signature` for `rawBody`. */
+export function vibeSignature(rawBody: string | Buffer, secret: string): string {
+  return hmacSha256(secret, rawBody).toString('hex');
 }
