@@ -30,15 +30,35 @@ export function ensureTemporalCli() {
  * when missing; otherwise say how, and that test is skipped.
  */
 export function ensureChromium() {
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (existsSync(path)) return true;
+  return ensureDebianTool(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', 'chromium', 'the Web UI test', 'CHROMIUM_PATH') !== undefined;
+}
+
+/**
+ * `promtool test rules` runs the alert rules' unit tests; Debian's `prometheus` package ships it.
+ * Path of promtool, installed as root when missing; undefined (those tests skip) otherwise.
+ */
+export function ensurePromtool() {
+  const onPath = spawnSync('which', ['promtool'], { encoding: 'utf8' });
+  if (!process.env.PROMTOOL_PATH && onPath.status === 0) return onPath.stdout.trim();
+  // Only promtool is wanted, not the server's recommended exporters.
+  return ensureDebianTool(process.env.PROMTOOL_PATH ?? '/usr/bin/promtool', 'prometheus', 'the alert rule tests', 'PROMTOOL_PATH', ['--no-install-recommends']);
+}
+
+/** `path` when it exists, after installing Debian's `pkg` as root when it does not (and the archive has it). */
+function ensureDebianTool(path, pkg, purpose, variable, installFlags = []) {
+  if (existsSync(path)) return path;
   if (process.getuid?.() !== 0 || spawnSync('which', ['apt-get']).status !== 0) {
-    console.error(`no Chromium at ${path}: install Debian's chromium package (or set CHROMIUM_PATH) to run the Web UI test`);
-    return false;
+    console.error(`no ${path}: install Debian's ${pkg} package (or set ${variable}) to run ${purpose}`);
+    return undefined;
   }
-  console.error('installing Chromium from Debian packages for the Web UI test');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env }) : update;
-  return install.status === 0 && existsSync(path);
+  const candidate = () => /Candidate:\s*(?!\(none\))\S+/.test(spawnSync('apt-cache', ['policy', pkg], { encoding: 'utf8', env }).stdout ?? '');
+  if (!candidate() && spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env }).status !== 0) return undefined;
+  if (!candidate()) {
+    console.error(`Debian's archive has no ${pkg} package here: ${purpose} cannot run`);
+    return undefined;
+  }
+  console.error(`installing Debian's ${pkg} for ${purpose}`);
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', ...installFlags, pkg], { stdio: 'inherit', env });
+  return install.status === 0 && existsSync(path) ? path : undefined;
 }

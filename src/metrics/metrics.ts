@@ -26,6 +26,13 @@ export function createMetrics(pool: Pool) {
     registers: [registry],
   });
 
+  const lastReceived = new Gauge({
+    name: 'webhook_last_received_timestamp_seconds',
+    help: 'When this process last answered an authentic delivery of the provider (2xx): silence alerts compare it with the provider’s usual gaps.',
+    labelNames: ['provider'],
+    registers: [registry],
+  });
+
   new Gauge({
     name: 'journal_backlog',
     help: 'Journaled events not yet signalled to their workflow.',
@@ -75,11 +82,39 @@ export function createMetrics(pool: Pool) {
     },
   });
 
+  new Gauge({
+    name: 'connections_broken_by_brokerage',
+    help: 'Broken connections by provider and brokerage: many of one brokerage at once is an outage.',
+    labelNames: ['provider', 'brokerage'],
+    registers: [registry],
+    async collect() {
+      const { rows } = await pool.query<{ provider: string; brokerage: string; n: number }>(
+        `SELECT provider, coalesce(brokerage_id, 'unknown') AS brokerage, count(*)::int AS n FROM connections WHERE state = 'broken' GROUP BY 1, 2`,
+      );
+      this.reset();
+      for (const row of rows) this.set({ provider: row.provider, brokerage: row.brokerage }, row.n);
+    },
+  });
+  new Gauge({
+    name: 'ops_alerts_open',
+    help: 'Open ops alerts the service raised, by kind and level.',
+    labelNames: ['kind', 'level'],
+    registers: [registry],
+    async collect() {
+      const { rows } = await pool.query<{ kind: string; level: string; n: number }>(
+        `SELECT kind, level, count(*)::int AS n FROM alerts WHERE status = 'open' GROUP BY 1, 2`,
+      );
+      this.reset();
+      for (const row of rows) this.set({ kind: row.kind, level: row.level }, row.n);
+    },
+  });
+
   return {
     registry,
     webhook(provider: string, outcome: WebhookOutcome, seconds: number): void {
       webhooks.inc({ provider, outcome });
       ackLatency.observe({ provider }, seconds);
+      if (!outcome.startsWith('status_')) lastReceived.set({ provider }, Date.now() / 1000);
     },
   };
 }

@@ -38,6 +38,9 @@ describe('observability: metrics and logs', () => {
     assert.equal(value(after, 'webhooks_received_total{provider="snaptrade",outcome="status_401"}'), 1);
     assert.equal(value(after, 'webhook_ack_seconds_count{provider="snaptrade"}'), 3);
     assert.equal(value(after, 'connections{provider="snaptrade",state="broken"}'), 1);
+    assert.equal(value(after, 'connections_broken_by_brokerage{provider="snaptrade",brokerage="unknown"}'), 1);
+    const lastReceived = value(after, 'webhook_last_received_timestamp_seconds{provider="snaptrade"}')!;
+    assert.ok(Math.abs(lastReceived - Date.now() / 1000) < 60, 'the last authentic delivery is stamped');
     assert.equal(value(after, 'journal_backlog'), 0);
     assert.equal(value(after, 'journal_dispatch_lag_seconds'), 0);
   });

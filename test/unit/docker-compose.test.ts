@@ -16,9 +16,13 @@ interface Service {
   ports?: string[];
   healthcheck?: { test: unknown };
   depends_on?: Record<string, { condition: string }>;
+  profiles?: string[];
+  volumes?: string[];
 }
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
+/** What `docker compose up` starts: services outside any profile. */
+const production = Object.fromEntries(Object.entries(services).filter(([, service]) => !service.profiles));
 
 /** Variables the configuration cannot start without: neither optional nor defaulted. */
 function requiredVariables(schema: z.ZodObject): string[] {
@@ -28,7 +32,7 @@ function requiredVariables(schema: z.ZodObject): string[] {
 }
 
 test('the production shape: Postgres, Temporal on it with its UI, receiver and worker from the Dockerfile', () => {
-  assert.deepEqual(Object.keys(services).sort(), ['postgres', 'receiver', 'temporal', 'temporal-ui', 'worker']);
+  assert.deepEqual(Object.keys(production).sort(), ['postgres', 'receiver', 'temporal', 'temporal-ui', 'worker']);
   assert.ok(existsSync(join(root, 'Dockerfile')));
   for (const name of ['receiver', 'worker']) assert.equal(services[name]!.build, '.', `${name} is built from this repository`);
   assert.match(services.temporal!.image!, /^temporalio\/auto-setup:/);
@@ -100,4 +104,44 @@ test('every variable the compose file sets is one the configuration knows', () =
   for (const name of ['receiver', 'worker']) {
     for (const variable of Object.keys(services[name]!.environment!)) assert.ok(known.has(variable), `${name} sets ${variable}, which no configuration reads`);
   }
+});
+
+test('--profile observability adds Prometheus scraping the receiver with the rules loaded, and Grafana provisioned', () => {
+  const { prometheus, grafana } = services;
+  assert.deepEqual(prometheus!.profiles, ['observability']);
+  assert.deepEqual(grafana!.profiles, ['observability']);
+  assert.match(prometheus!.image!, /^prom\/prometheus:v\d/);
+  assert.match(grafana!.image!, /^grafana\/grafana:\d/);
+
+  // Mounted directories are the repository's, at the paths the configurations name.
+  const mount = (service: Service, inside: string) => service.volumes!.find((volume) => volume.split(':')[1] === inside)?.split(':')[0];
+  assert.equal(mount(prometheus!, '/etc/prometheus'), './ops/prometheus');
+  assert.ok(prometheus!.command!.includes('--config.file=/etc/prometheus/prometheus.yml'));
+  const config = parse(readFileSync(join(root, 'ops/prometheus/prometheus.yml'), 'utf8')) as {
+    rule_files: string[];
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  for (const file of config.rule_files) assert.ok(existsSync(join(root, 'ops/prometheus', file)), `rule file ${file} is in ops/prometheus`);
+  assert.ok(config.rule_files.includes('alerts.yml'));
+  const receiverPort = services.receiver!.environment!.PORT;
+  assert.deepEqual(config.scrape_configs.flatMap((job) => job.static_configs.flatMap((target) => target.targets)), [`receiver:${receiverPort}`]);
+  const alerts = readFileSync(join(root, 'ops/prometheus/alerts.yml'), 'utf8');
+  assert.match(alerts, new RegExp(`job="${config.scrape_configs[0]!.job_name}"`), 'ReceiverDown watches the job Prometheus scrapes');
+
+  const provisioning = mount(grafana!, '/etc/grafana/provisioning');
+  const dashboards = mount(grafana!, '/var/lib/grafana/dashboards');
+  assert.equal(provisioning, './ops/grafana/provisioning');
+  assert.equal(dashboards, './ops/grafana');
+  const datasource = parse(readFileSync(join(root, provisioning!, 'datasources/prometheus.yml'), 'utf8')) as { datasources: { uid: string; url: string }[] };
+  assert.equal(datasource.datasources[0]!.url, `http://prometheus:${prometheus!.ports![0]!.split(':').at(-1)}`);
+  const provider = parse(readFileSync(join(root, provisioning!, 'dashboards/connection-lifecycle.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+  assert.equal(provider.providers[0]!.options.path, '/var/lib/grafana/dashboards');
+  const dashboard = JSON.parse(readFileSync(join(root, dashboards!, 'connection-lifecycle.json'), 'utf8')) as { panels: { type: string; datasource?: { uid: string } }[] };
+  for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) assert.equal(panel.datasource!.uid, datasource.datasources[0]!.uid, 'panels use the provisioned datasource');
+  assert.deepEqual(prometheus!.depends_on, { receiver: { condition: 'service_healthy' } });
+  assert.deepEqual(grafana!.depends_on, { prometheus: { condition: 'service_healthy' } });
+});
+
+test('the README says how to start the observability profile', () => {
+  assert.match(readFileSync(join(root, 'README.md'), 'utf8'), /docker compose --profile observability up/);
 });
