@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from './config/config.ts';
 import { migrate } from './db/migrate.ts';
 import { createPool, type Pool } from './db/pool.ts';
+import { createReceiptLedger } from './db/receipt-ledger.ts';
 import { createApp } from './http/app.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { adaptersFrom } from './providers/registry.ts';
@@ -52,7 +53,7 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
     sweepIntervalMs: config.SWEEP_INTERVAL,
     sweepGraceMs: config.SWEEP_GRACE,
   });
-  const adapters = adaptersFrom(config);
+  const adapters = adaptersFrom(config, { ledger: createReceiptLedger(pool) });
   const app = createApp({
     pool,
     adapters,

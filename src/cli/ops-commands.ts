@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, receiverConfigSchema } from '../config/config.
 import { adaptersFrom } from '../providers/registry.ts';
 import { replayDeadLetter, replayIgnored, type ReplayResult } from '../replay/replay.ts';
 import { createPool, type Pool } from '../db/pool.ts';
+import { createReceiptLedger } from '../db/receipt-ledger.ts';
 import { listNotifications } from '../db/outbox-store.ts';
 import { connectionTimeline, journalBacklog, listAlerts, listConnections, listDeadLetters, listIgnored, resolveAlertById } from '../db/ops-queries.ts';
 import { table, type CliIo } from './cli-io.ts';
@@ -30,8 +31,8 @@ const opsConfigSchema = z.object({ DATABASE_URL: z.string().regex(/^postgres(ql)
 type Command = (pool: Pool, args: string[], io: CliIo) => Promise<void>;
 
 /** Replays need the adapters, so the receiver's whole configuration (run them where the receiver runs). */
-function adaptersFor(io: CliIo) {
-  return adaptersFrom(loadConfig(receiverConfigSchema, io.env));
+function adaptersFor(pool: Pool, io: CliIo) {
+  return adaptersFrom(loadConfig(receiverConfigSchema, io.env), { ledger: createReceiptLedger(pool) });
 }
 
 function report(io: CliIo, result: ReplayResult): void {
@@ -85,11 +86,11 @@ const commands: Record<string, Command> = {
   async 'dead-letters replay'(pool, args, io) {
     const { values, positionals } = parse(args, { body: { type: 'string' }, force: { type: 'boolean', default: false } }, 1);
     const body = typeof values.body === 'string' ? (JSON.parse(readFileSync(values.body, 'utf8')) as unknown) : undefined;
-    report(io, await replayDeadLetter(pool, adaptersFor(io), positionals[0]!, { body, force: values.force === true }));
+    report(io, await replayDeadLetter(pool, adaptersFor(pool, io), positionals[0]!, { body, force: values.force === true }));
   },
   async 'ignored replay'(pool, args, io) {
     const { positionals } = parse(args, {}, 1);
-    report(io, await replayIgnored(pool, adaptersFor(io), positionals[0]!));
+    report(io, await replayIgnored(pool, adaptersFor(pool, io), positionals[0]!));
   },
   async 'ignored list'(pool, args, io) {
     const { values } = parse(args, listOptions);

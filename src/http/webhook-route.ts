@@ -95,14 +95,18 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
 }
 
 /**
- * Adapters answer their own I/O failures with a verdict (503), so anything they throw comes from
- * the input (JSON nested past the stack's depth, say): it is the client's problem, answered 400,
- * and kept scrubbed for inspection.
+ * Adapters answer their own I/O failures with a verdict (503), except Postgres being unreachable
+ * (the receipt ledger), which is a 503 as for the journal. Anything else they throw comes from the
+ * input (JSON nested past the stack's depth, say): it is the client's problem, answered 400, and
+ * kept scrubbed for inspection.
  */
 async function judge(adapter: ProviderAdapter, webhook: Parameters<ProviderAdapter['receive']>[0]): Promise<AdapterVerdict> {
   try {
     return await adapter.receive(webhook);
   } catch (error) {
+    if (isDatabaseUnavailable(error)) {
+      return { kind: 'rejected', status: 503, title: 'Journal unavailable', detail: 'The webhook was not recorded; retry later.' };
+    }
     return {
       kind: 'rejected',
       status: 400,

@@ -5,6 +5,7 @@ import proto from '@temporalio/proto';
 import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createVezgoAdapter } from '../../src/providers/vezgo/adapter.ts';
+import { createReceiptLedger } from '../../src/db/receipt-ledger.ts';
 import { startFakeVezgo } from '../support/fake-providers.ts';
 import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.ts';
@@ -64,7 +65,7 @@ describe('Vezgo hooks', () => {
   });
 
   test('an address outside the allowlist is 403; a forged X-Forwarded-For entry is never believed', async () => {
-    const adapter = createVezgoAdapter({ clientId: CLIENT_ID, allowedAddresses: ['52.60.234.183', '52.60.240.0/24'], dedupWindowMs: 60_000 });
+    const adapter = createVezgoAdapter({ clientId: CLIENT_ID, allowedAddresses: ['52.60.234.183', '52.60.240.0/24'], dedupWindowMs: 60_000, ledger: createReceiptLedger(stack.db.pool) });
     // TRUST_PROXY as an operator writes it; the test client on loopback plays the proxy.
     const probe = async (trustProxy: string, forwardedFor?: string) => {
       const server = createApp({
@@ -151,6 +152,25 @@ describe('Vezgo hooks', () => {
     await waitFor(async () => (await state(id)) === 'broken', 'broken');
     const { rows } = await stack.db.pool.query(`SELECT count(*)::int AS n FROM connection_events WHERE connection_id = $1`, [id]);
     assert.equal(rows[0].n, 1);
+  });
+
+  test('broken, repaired, broken again within minutes: the re-break is applied, not taken for a redelivery', async () => {
+    const id = 'acct-rebroken';
+    const outcomes = [];
+    for (const body of [hook(id, 'LoginFailedError'), hook(id), hook(id, 'LoginFailedError'), hook(id, 'LoginFailedError')]) {
+      const res = await send(body);
+      outcomes.push([res.status, res.body.duplicate ?? false]);
+      await waitFor(async () => {
+        const { rows } = await stack.db.pool.query(`SELECT count(*)::int AS n FROM webhook_journal WHERE provider = 'vezgo' AND event ->> 'connectionId' = $1`, [id]);
+        return rows[0].n >= Math.min(outcomes.length, 3);
+      }, 'journaled');
+    }
+    assert.deepEqual(outcomes, [[200, false], [200, false], [200, false], [200, true]], 'only the immediate repeat is a redelivery');
+    const read = await waitFor(async () => {
+      const res = await stack.get(`/connections/vezgo/${id}`);
+      return res.body?.events?.length === 3 && res.body;
+    }, 'three events applied');
+    assert.equal(read.state, 'broken');
   });
 
   test('loginName is kept in Postgres and out of workflow history', async () => {

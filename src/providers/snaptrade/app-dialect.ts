@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { ConnectionEvent, ConnectionEventType } from '../../domain/connection-event.ts';
 import { canonicalNow } from '../../domain/instant.ts';
 import type { AdapterVerdict, InboundWebhook, ProviderAdapter } from '../adapter.ts';
-import { pythonCompactSortedJson } from '../python-json.ts';
+import { contentDigest, withLedgerId, type ReceiptLedger } from '../receipt-ledger.ts';
 import { redactText, stripSecretFields } from '../redact.ts';
 import { snapTradeAppEventSchema, snapTradeAppEventTypes, type SnapTradeAppEvent, type SnapTradeAppEventType } from './app-dialect-schemas.ts';
 import { APP_SIGNATURE_HEADER, appSignatureMatches } from './app-dialect-verify.ts';
@@ -12,14 +11,16 @@ export interface SnapTradeAppDialectConfig {
   webhookSecrets: readonly string[];
   /** Every secret the endpoint knows, scrubbed from what is kept; the signing keys when absent. */
   scrub?: readonly string[];
-  /** Identical deliveries within one window are one event (the dialect carries no id). */
+  /** The dialect carries no id: a body identical to the last one accepted for its connection within this window is a redelivery. */
   dedupWindowMs?: number;
+  /** Where the last accepted hook of each connection is remembered. */
+  ledger: ReceiptLedger;
   now?: () => Date;
 }
 
 /**
  * Long enough to fold a sender's quick repeats and timeouts into one event, short enough that the
- * same body sent again later (a connection broken a second time) is a new one.
+ * same body sent again later with nothing in between (broken again the next day) is a new one.
  */
 const DEFAULT_DEDUP_WINDOW_MS = 10 * 60_000;
 
@@ -35,12 +36,12 @@ const knownTypes: ReadonlySet<string> = new Set(snapTradeAppEventTypes);
 const noFields: ReadonlySet<string> = new Set();
 
 /** The dotted dialect on /webhooks/snaptrade, told apart by its signature header (see endpoint.ts). */
-export function createSnapTradeAppDialect(config: SnapTradeAppDialectConfig): Pick<ProviderAdapter<AdapterVerdict>, 'receive' | 'interpret'> {
+export function createSnapTradeAppDialect(config: SnapTradeAppDialectConfig): Pick<ProviderAdapter<AdapterVerdict | Promise<AdapterVerdict>>, 'receive' | 'interpret'> {
   const windowMs = config.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
   const now = config.now ?? (() => new Date());
   const scrub = config.scrub ?? config.webhookSecrets;
 
-  function receive(webhook: InboundWebhook): AdapterVerdict {
+  function receive(webhook: InboundWebhook): AdapterVerdict | Promise<AdapterVerdict> {
     if (!appSignatureMatches(webhook.rawBody, webhook.headers[APP_SIGNATURE_HEADER], config.webhookSecrets)) {
       return { kind: 'rejected', status: 401, title: 'Webhook not authenticated', detail: `${APP_SIGNATURE_HEADER} does not match a configured secret.` };
     }
@@ -50,17 +51,27 @@ export function createSnapTradeAppDialect(config: SnapTradeAppDialectConfig): Pi
     } catch {
       return malformed('SnapTrade webhooks are JSON objects.', redactText(webhook.rawBody.toString('utf8'), scrub), 'Body is not JSON');
     }
-    return interpret(stripSecretFields(body, noFields, scrub), now());
+    const kept = stripSecretFields(body, noFields, scrub);
+    const receivedAt = now();
+    const connection = (kept as { authorizationId?: unknown } | null)?.authorizationId;
+    return withLedgerId(interpret(kept, receivedAt), config.ledger, {
+      provider: 'snaptrade',
+      scope: `app:${typeof connection === 'string' ? connection : ''}`,
+      digest: contentDigest(kept),
+      receivedAt,
+      windowMs,
+    });
   }
 
+  /** On a kept body (a replay) the ledger is not asked: the id is its content and first receipt. */
   function interpret(body: unknown, receivedAt: Date): AdapterVerdict {
     const type = (body as { type?: unknown } | null)?.type;
     if (typeof type === 'string' && type.length > 0 && type.length <= 64 && !knownTypes.has(type)) {
-      return { kind: 'accepted', items: [{ kind: 'ignored', eventId: eventIdOf(type, body, receivedAt, windowMs), eventType: type, body }] };
+      return { kind: 'accepted', items: [{ kind: 'ignored', eventId: eventIdOf(type, body, receivedAt), eventType: type, body }] };
     }
     const parsed = snapTradeAppEventSchema.safeParse(body);
     if (!parsed.success) return malformed(parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), body);
-    return { kind: 'accepted', items: [{ kind: 'event', event: normalize(parsed.data, eventIdOf(parsed.data.type, body, receivedAt, windowMs), receivedAt) }] };
+    return { kind: 'accepted', items: [{ kind: 'event', event: normalize(parsed.data, eventIdOf(parsed.data.type, body, receivedAt), receivedAt) }] };
   }
 
   return { receive, interpret };
@@ -70,15 +81,9 @@ function malformed(detail: string, body: unknown, title = 'Webhook does not matc
   return { kind: 'rejected', status: 400, title, detail, deadLetter: { body } };
 }
 
-/**
- * No id and no timestamp: content alone would make a second real CONNECTION.BROKEN of the same
- * connection a duplicate forever, so the receipt window is part of the id. A repeat across a
- * window boundary, or a retry after a lost answer, becomes a second event, which the lifecycle
- * absorbs (re-entering the state it is in starts nothing).
- */
-function eventIdOf(type: string, body: unknown, receivedAt: Date, windowMs: number): string {
-  const digest = createHash('sha256').update(pythonCompactSortedJson(body)).digest('hex').slice(0, 40);
-  return `${type}:${digest}:${Math.floor(receivedAt.getTime() / windowMs)}`;
+/** A new hook's id: its type, content and when it was accepted; a redelivery gets its original's (see ReceiptLedger). */
+function eventIdOf(type: string, body: unknown, receivedAt: Date): string {
+  return `${type}:${contentDigest(body)}:${receivedAt.getTime()}`;
 }
 
 /** The receipt time stands in for the missing timestamp: the best order there is. */

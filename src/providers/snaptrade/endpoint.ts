@@ -1,4 +1,5 @@
 import type { AdapterVerdict, ProviderAdapter } from '../adapter.ts';
+import type { ReceiptLedger } from '../receipt-ledger.ts';
 import { createSnapTradeAdapter, type SnapTradeAdapterConfig } from './adapter.ts';
 import { createSnapTradeAppDialect } from './app-dialect.ts';
 import { APP_SIGNATURE_HEADER } from './app-dialect-verify.ts';
@@ -9,10 +10,10 @@ import { APP_SIGNATURE_HEADER } from './app-dialect-verify.ts';
  * The header picks the dialect, so each is checked only by its own scheme: an app-dialect request
  * with a bad signature is refused even if its body happens to carry a secret.
  */
-export function createSnapTradeEndpoint(config: SnapTradeAdapterConfig): ProviderAdapter<AdapterVerdict> {
+export function createSnapTradeEndpoint(config: SnapTradeAdapterConfig & { ledger: ReceiptLedger }): ProviderAdapter<AdapterVerdict | Promise<AdapterVerdict>> {
   const reference = createSnapTradeAdapter(config);
   // Its own secret when given: the webhook secret travels in clear in every reference body.
-  const app = createSnapTradeAppDialect({ webhookSecrets: config.appSigningSecrets ?? config.webhookSecrets, scrub: reference.secrets });
+  const app = createSnapTradeAppDialect({ webhookSecrets: config.appSigningSecrets ?? config.webhookSecrets, scrub: reference.secrets, ledger: config.ledger });
   return {
     provider: reference.provider,
     secrets: reference.secrets,

@@ -1,17 +1,18 @@
-import { createHash } from 'node:crypto';
 import type { ConnectionEvent, SyncFailure } from '../../domain/connection-event.ts';
 import { canonicalNow } from '../../domain/instant.ts';
 import type { AdapterVerdict, InboundWebhook, ProviderAdapter } from '../adapter.ts';
 import { createAddressAllowlist } from '../address-allowlist.ts';
 import { constantTimeEqual } from '../constant-time.ts';
-import { pythonCompactSortedJson } from '../python-json.ts';
+import { contentDigest, withLedgerId, type ReceiptLedger } from '../receipt-ledger.ts';
 import { vezgoHookNames, vezgoHookSchema, type VezgoHook } from './schemas.ts';
 
 export interface VezgoAdapterConfig {
   clientId: string;
   allowedAddresses: readonly string[];
-  /** Vezgo sends no id: identical hooks received within one window are one delivery. */
+  /** Vezgo sends no id: a hook identical to the last one accepted for its account within this window is a redelivery. */
   dedupWindowMs: number;
+  /** Where the last accepted hook of each account is remembered. */
+  ledger: ReceiptLedger;
   now?: () => Date;
 }
 
@@ -28,11 +29,11 @@ const failures: Record<string, SyncFailure> = {
  * Vezgo does not sign its hooks. Authenticity is the documented fixed source addresses plus the
  * `x-client-id` header; re-fetching the account through the API is the further check its docs offer.
  */
-export function createVezgoAdapter(config: VezgoAdapterConfig): ProviderAdapter<AdapterVerdict> {
+export function createVezgoAdapter(config: VezgoAdapterConfig): ProviderAdapter<AdapterVerdict | Promise<AdapterVerdict>> {
   const allowed = createAddressAllowlist(config.allowedAddresses);
   const now = config.now ?? (() => new Date());
 
-  function receive(webhook: InboundWebhook): AdapterVerdict {
+  function receive(webhook: InboundWebhook): AdapterVerdict | Promise<AdapterVerdict> {
     if (!allowed(webhook.remoteAddress)) {
       return { kind: 'rejected', status: 403, title: 'Source address not allowed', detail: 'Vezgo hooks come from its documented addresses.' };
     }
@@ -47,11 +48,20 @@ export function createVezgoAdapter(config: VezgoAdapterConfig): ProviderAdapter<
     } catch {
       return { kind: 'rejected', status: 400, title: 'Body is not JSON', detail: 'Vezgo hooks are JSON objects.', deadLetter: { body: webhook.rawBody.toString('utf8') } };
     }
-    return interpret(body, now());
+    const receivedAt = now();
+    const account = (body as { account?: { id?: unknown } } | null)?.account?.id;
+    return withLedgerId(interpret(body, receivedAt), config.ledger, {
+      provider: 'vezgo',
+      scope: typeof account === 'string' ? account : '',
+      digest: contentDigest(body),
+      receivedAt,
+      windowMs: config.dedupWindowMs,
+    });
   }
 
+  /** On a kept body (a replay) the ledger is not asked: the id is its digest and first receipt. */
   function interpret(body: unknown, receivedAt: Date): AdapterVerdict {
-    const eventId = eventIdOf(body, receivedAt, config.dedupWindowMs);
+    const eventId = eventIdOf(body, receivedAt);
     const hook = (body as { hook?: unknown } | null)?.hook;
     if (typeof hook === 'string' && hook.length <= 64 && !vezgoHookNames.has(hook)) {
       return { kind: 'accepted', items: [{ kind: 'ignored', eventId, eventType: hook, body: withoutLoginName(body) }] };
@@ -72,13 +82,9 @@ export function createVezgoAdapter(config: VezgoAdapterConfig): ProviderAdapter<
   return { provider: 'vezgo', secrets: [], receive, interpret };
 }
 
-/**
- * The same hook redelivered (same content, key order aside) within the window gets the same id;
- * a window boundary between two deliveries can split them, and the lifecycle absorbs the repeat.
- */
-function eventIdOf(body: unknown, receivedAt: Date, windowMs: number): string {
-  const digest = createHash('sha256').update(pythonCompactSortedJson(body)).digest('hex').slice(0, 40);
-  return `${digest}:${Math.floor(receivedAt.getTime() / windowMs)}`;
+/** A new hook's id: its content and when it was accepted; a redelivery gets its original's (see ReceiptLedger). */
+function eventIdOf(body: unknown, receivedAt: Date): string {
+  return `${contentDigest(body)}:${receivedAt.getTime()}`;
 }
 
 function withoutLoginName(body: unknown): unknown {
