@@ -80,7 +80,7 @@ export async function journalItems(client: PoolClient, provider: string, items: 
  * alerts, holds): U+0000 and lone surrogates in free text replaced, nesting bounded. Done before
  * anything is stored or dispatched, so no activity ever sees what Postgres would refuse.
  */
-function storableItem(item: DeliveryItem): DeliveryItem {
+export function storableItem(item: DeliveryItem): DeliveryItem {
   switch (item.kind) {
     case 'event':
       // Ids are left as sent: one that cannot be stored or routed fails the event schema below.
@@ -115,12 +115,13 @@ export async function insertDeadLetter(
   return (inserted.rowCount ?? 0) > 0;
 }
 
-export async function markDispatched(client: Pool | PoolClient, journalId: string): Promise<void> {
+/** Many rows at once: the dispatcher marks whatever its sends confirmed since its last mark. */
+export async function markDispatched(client: Pool | PoolClient, journalIds: readonly string[]): Promise<void> {
   await client.query(
     `UPDATE webhook_journal SET status = 'dispatched', dispatched_at = now(), dispatch_attempts = dispatch_attempts + 1,
             last_error = NULL
-     WHERE id = $1 AND status = 'pending'`,
-    [journalId],
+     WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
+    [journalIds],
   );
 }
 

@@ -39,6 +39,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     'journal_mode=WAL',
     '--sqlite-pragma',
     'synchronous=OFF',
+    ...singleNodeTuning(),
     ...devServerSearchAttributeFlags(),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
@@ -75,6 +76,25 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Settings for one dev server on one machine; a production cluster keeps its own (README,
+ * "Temporal settings"). The history service's task queues are read at most 20 times a second by
+ * default, which puts ~50 ms between a signal and its workflow task and again between an activity
+ * being scheduled and polled; one node can afford to look at once. And a task queue is split in 4
+ * partitions by default, for many matching hosts: with one, a poller never waits on an empty
+ * partition while another holds the task.
+ */
+function singleNodeTuning(): string[] {
+  const values = {
+    'history.transferProcessorMaxPollRPS': 1000,
+    'history.timerProcessorMaxPollRPS': 1000,
+    'history.visibilityProcessorMaxPollRPS': 1000,
+    'matching.numTaskqueueReadPartitions': 1,
+    'matching.numTaskqueueWritePartitions': 1,
+  };
+  return Object.entries(values).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
 }
 
 async function reachable(address: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { TrustProxy } from '../config/network-config.ts';
 import { isCausedByInput, isDatabaseUnavailable } from '../db/errors.ts';
+import { createJournalWriter, type JournalWriter } from '../db/journal-group-commit.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -22,6 +23,8 @@ import { webhookRoute } from './webhook-route.ts';
 
 export interface AppDeps {
   pool: Pool;
+  /** Journals deliveries before their ack; group-committed on the pool unless given. */
+  journal?: JournalWriter;
   adapters: readonly ProviderAdapter[];
   dispatcher: Pick<Dispatcher, 'dispatchNow'>;
   auth: AuthOptions;
@@ -45,7 +48,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestId);
   app.use(healthRoutes({ pool: deps.pool, temporalReachable: deps.temporalReachable }));
   if (deps.metrics) app.use(metricsRoute(deps.metrics));
-  for (const adapter of deps.adapters) app.use(webhookRoute(adapter, deps));
+  const journal = deps.journal ?? createJournalWriter(deps.pool);
+  for (const adapter of deps.adapters) app.use(webhookRoute(adapter, { ...deps, journal }));
   const authenticate = createAuthenticator(deps.auth);
   // Before the read routes: /connections/attempts/:id would otherwise read as /connections/:provider/:id.
   if (deps.connections) app.use(attemptRoutes(deps.connections, authenticate), actionRoutes(deps.connections, deps.pool, authenticate));

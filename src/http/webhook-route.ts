@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { isCausedByInput, isDatabaseUnavailable } from '../db/errors.ts';
-import { insertDeadLetter, journalDelivery } from '../db/journal.ts';
+import { insertDeadLetter } from '../db/journal.ts';
+import type { JournalWriter } from '../db/journal-group-commit.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics, WebhookOutcome } from '../metrics/metrics.ts';
@@ -13,6 +14,7 @@ export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 export interface WebhookRouteDeps {
   pool: Pool;
+  journal: JournalWriter;
   dispatcher: Pick<Dispatcher, 'dispatchNow'>;
   logger: Logger;
   metrics?: Metrics | undefined;
@@ -61,7 +63,7 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
         }
 
         const items = verdict.items.map((item) => (item.kind === 'event' ? { ...item, event: { ...item.event, requestId: req.requestId } } : item));
-        const journaled = await journalDelivery(deps.pool, adapter.provider, items, req.requestId);
+        const journaled = await deps.journal.journal(adapter.provider, items, req.requestId);
         const events = journaled.fresh.length;
         log.info({ events, duplicates: journaled.duplicates, ignored: journaled.ignored, deadLettered: journaled.deadLettered }, 'webhook journaled');
         if (events === 0 && journaled.ignored === 0 && journaled.duplicates > 0) {

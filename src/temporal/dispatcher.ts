@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { claimUndispatched, markDispatched, markDispatchFailed, type PendingDispatch } from '../db/journal.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
@@ -25,11 +25,13 @@ const SWEEP_BATCH = 100;
 const SWEEP_PARALLEL = 16;
 /** Longer than a batch of signals can take, so a claimed row is not claimed again meanwhile. */
 const SWEEP_LEASE_MS = 60_000;
-/**
- * Immediate sends in flight at once. Past this, acked events wait in the journal for the sweeper:
- * a burst cannot pile up unbounded promises in memory or starve the ack path of connections.
- */
+/** Immediate sends in flight at once: a burst goes out at Temporal's pace, not one RPC at a time. */
 const MAX_IN_FLIGHT = 32;
+/**
+ * Acked events waiting for an immediate send. Past this they wait in the journal for the sweeper:
+ * a burst cannot pile up unbounded memory in the receiver.
+ */
+const MAX_QUEUED = 10_000;
 
 /**
  * Hands journaled events to their workflows with signalWithStart: at once after the ack, and from a
@@ -41,6 +43,10 @@ export function createDispatcher(deps: DispatcherDeps) {
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> = Promise.resolve();
   const inFlight = new Set<Promise<unknown>>();
+  let queued: PendingDispatch[] = [];
+  let head = 0;
+  let confirmed: string[] = [];
+  let marking: Promise<void> | undefined;
 
   async function signal(item: PendingDispatch): Promise<void> {
     const event = item.event;
@@ -59,18 +65,46 @@ export function createDispatcher(deps: DispatcherDeps) {
         const input: ConnectionWorkflowInput = { provider: event.provider, connectionId: event.connectionId, maxEventsPerRun: deps.workflowEventsPerRun };
         await client.workflow.signalWithStart('connectionWorkflow', { ...options, args: [input] });
       }
-      // A new connection also answers its user's pending attempt: the user workflow hears of it too.
-      if (!event.connectionId || event.type === 'connection.added') {
+      if (!event.connectionId) {
         const input: UserWorkflowInput = { provider: event.provider, userId: event.userId, maxEventsPerRun: deps.workflowEventsPerRun };
         await client.workflow.signalWithStart('userWorkflow', { ...options, workflowId: userWorkflowId(event.provider, event.userId), args: [input] });
+      } else if (event.type === 'connection.added') {
+        await answerPendingAttempt(event);
       }
     });
+  }
+
+  /**
+   * A new connection also settles its user's pending attempt, and attempts live in the user's
+   * workflow, which a backend's attempt starts. Without one running there is no attempt to settle,
+   * so a plain signal (no start) spares every new connection a second workflow.
+   */
+  async function answerPendingAttempt(event: ConnectionEvent): Promise<void> {
+    try {
+      await client.workflow.getHandle(userWorkflowId(event.provider, event.userId)).signal(connectionEventSignal, event);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+
+  /** Marks whatever was confirmed since the last mark in one statement; one statement at a time. */
+  function confirm(journalId: string): void {
+    confirmed.push(journalId);
+    marking ??= (async () => {
+      while (confirmed.length > 0) {
+        const ids = confirmed;
+        confirmed = [];
+        // An unmarked row is signalled again by the sweeper later: harmless, the workflows drop it.
+        await markDispatched(pool, ids).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'marking dispatched rows failed'));
+      }
+      marking = undefined;
+    })();
   }
 
   async function deliver(item: PendingDispatch): Promise<boolean> {
     try {
       await signal(item);
-      await markDispatched(pool, item.journalId);
+      confirm(item.journalId);
       return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -80,14 +114,30 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
   }
 
+  function pump(): void {
+    while (inFlight.size < MAX_IN_FLIGHT && head < queued.length) {
+      const next = queued[head]!;
+      head += 1;
+      if (head === queued.length) {
+        queued = [];
+        head = 0;
+      }
+      const sending: Promise<unknown> = deliver(next).finally(() => {
+        inFlight.delete(sending);
+        pump();
+      });
+      inFlight.add(sending);
+    }
+  }
+
   /** Right after the ack, without waiting; what fails or does not fit stays in the journal for the sweeper. */
   function dispatchNow(items: readonly PendingDispatch[]): void {
-    if (inFlight.size >= MAX_IN_FLIGHT) return;
-    const sending = (async () => {
-      for (const item of items) await deliver(item);
-    })();
-    inFlight.add(sending);
-    void sending.finally(() => inFlight.delete(sending));
+    if (head * 2 >= queued.length) {
+      queued = queued.slice(head);
+      head = 0;
+    }
+    queued.push(...items.slice(0, Math.max(0, MAX_QUEUED - (queued.length - head))));
+    pump();
   }
 
   /** One batch; how many rows it claimed, so a full batch is followed at once by the next. */
@@ -117,12 +167,16 @@ export function createDispatcher(deps: DispatcherDeps) {
     timer = setTimeout(tick, deps.sweepIntervalMs);
   }
 
-  /** Stops sweeping and waits for sends in flight, so the Temporal connection can close under none. */
+  /** Stops sweeping and waits for sends in flight and their marks, so the Temporal connection can close under none. */
   async function stop(): Promise<void> {
     clearTimeout(timer);
     timer = undefined;
     await sweeping;
+    // Queued events are journaled: the next receiver's sweeper sends them.
+    queued = [];
+    head = 0;
     await Promise.allSettled([...inFlight]);
+    await marking;
   }
 
   return { dispatchNow, sweepOnce, start, stop };
