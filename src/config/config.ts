@@ -30,8 +30,11 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65_535),
   /** Where the receiver listens; the embedded dev stack keeps to loopback. */
   HOST: z.string().min(1).default('0.0.0.0'),
-  /** Comma-separated, so a new secret can be added before the old one is retired. */
-  SNAPTRADE_WEBHOOK_SECRET: list,
+  /**
+   * Comma-separated, so a new secret can be added before the old one is retired. Optional once the
+   * consumer key's Signature is required: the clear-text secret then authenticates nothing.
+   */
+  SNAPTRADE_WEBHOOK_SECRET: list.optional(),
   /** Only the `Signature` header authenticates SnapTrade; unset: on exactly when SNAPTRADE_CONSUMER_KEY is set. */
   SNAPTRADE_REQUIRE_SIGNATURE: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
   /** SnapTrade's 300 s freshness rule, for those who want it; off, since SnapTrade retries for hours. */
@@ -48,6 +51,10 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   WORKFLOW_EVENTS_PER_RUN: z.coerce.number().int().min(1).default(500),
 }).extend(upvestReceiverEnv).extend(vibeReceiverEnv).superRefine((config, ctx) => {
   checkJwtSettings(config, ctx);
+  const signatureRequired = config.SNAPTRADE_REQUIRE_SIGNATURE ?? Boolean(config.SNAPTRADE_CONSUMER_KEY);
+  if (!config.SNAPTRADE_WEBHOOK_SECRET && !(signatureRequired && config.SNAPTRADE_CONSUMER_KEY)) {
+    ctx.addIssue({ code: 'custom', path: ['SNAPTRADE_WEBHOOK_SECRET'], message: 'is required unless SNAPTRADE_CONSUMER_KEY is set (its Signature then authenticates SnapTrade)' });
+  }
   if (config.SNAPTRADE_REQUIRE_SIGNATURE && !config.SNAPTRADE_CONSUMER_KEY) {
     ctx.addIssue({ code: 'custom', path: ['SNAPTRADE_REQUIRE_SIGNATURE'], message: 'needs SNAPTRADE_CONSUMER_KEY, the key the Signature header is checked with' });
   }

@@ -10,7 +10,7 @@ import { vibeAdaptersFrom } from './vibe/from-config.ts';
 export function adaptersFrom(config: Config, deps: { ledger: ReceiptLedger }): ProviderAdapter[] {
   return [
     createSnapTradeEndpoint({
-      webhookSecrets: config.SNAPTRADE_WEBHOOK_SECRET,
+      webhookSecrets: config.SNAPTRADE_WEBHOOK_SECRET ?? [],
       consumerKey: config.SNAPTRADE_CONSUMER_KEY,
       requireSignature: config.SNAPTRADE_REQUIRE_SIGNATURE,
       maxEventAgeMs: config.SNAPTRADE_MAX_EVENT_AGE,

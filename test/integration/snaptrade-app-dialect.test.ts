@@ -149,6 +149,8 @@ describe('SnapTrade app dialect: the guide’s webhook creates the connection wi
   test('the reference dialect’s CONNECTION_ADDED fetches holdings too; its deletion takes accounts and holdings away', async () => {
     await registerSecret('reference-user');
     const added = snapTradePayload('CONNECTION_ADDED', { userId: 'reference-user', brokerageAuthorizationId: 'ref-auth', eventTimestamp: new Date().toISOString() });
+    const unsigned = await stack.post('/webhooks/snaptrade', added);
+    assert.deepEqual([unsigned.status, unsigned.body.detail], [401, 'A valid Signature header is required.'], 'with the consumer key set, the body secret alone is not enough');
     const addedDelivery = signedSnapTrade(added, CONSUMER_KEY);
     assert.equal((await stack.post('/webhooks/snaptrade', addedDelivery.body, addedDelivery.headers)).status, 200);
     await waitFor(async () => (await holdingsOf('ref-auth')).length === 3, 'holdings of the reference connection');

@@ -88,3 +88,10 @@ test('JWT settings: pinned asymmetric algorithms, a small clock tolerance, a JWK
   }
   assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, API_JWKS_URL: jwt.API_JWKS_URL }), /API_JWT_ISSUER: .*API_JWKS_URL/, 'half a JWT setup is refused, not ignored');
 });
+
+test('with the consumer key the clear-text SNAPTRADE_WEBHOOK_SECRET can be retired; without it, it is required', () => {
+  const { SNAPTRADE_WEBHOOK_SECRET: _retired, ...withoutSecret } = valid;
+  assert.throws(() => loadConfig(receiverConfigSchema, withoutSecret), /SNAPTRADE_WEBHOOK_SECRET: is required unless SNAPTRADE_CONSUMER_KEY/);
+  assert.throws(() => loadConfig(receiverConfigSchema, { ...withoutSecret, SNAPTRADE_CONSUMER_KEY: 'ck', SNAPTRADE_REQUIRE_SIGNATURE: 'false' }), /SNAPTRADE_WEBHOOK_SECRET/);
+  assert.equal(loadConfig(receiverConfigSchema, { ...withoutSecret, SNAPTRADE_CONSUMER_KEY: 'ck' }).SNAPTRADE_WEBHOOK_SECRET, undefined);
+});
