@@ -129,6 +129,12 @@ describe('hooks without ids: the same body as the last accepted hook for the acc
         assert.equal(await deliver('broken', '14:00:30'), 'duplicate');
       });
 
+      test('copies of one hook arriving at once (several receivers, a sender’s burst) are one event', async () => {
+        freshAccount('burst');
+        const outcomes = await Promise.all(Array.from({ length: 6 }, () => deliver('broken', '16:00:00')));
+        assert.deepEqual(outcomes.sort(), ['applied', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+      });
+
       test('a delivery that was not journaled (the journal was down: 503) is journaled by its retry', async () => {
         freshAccount('journal-down');
         await receive('broken', '15:00:00');
