@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -11,7 +12,9 @@ const root = join(import.meta.dirname, '..', '..');
  * production dependencies only.
  */
 test('dependencies point one way, with no cycle', () => {
-  const cli = join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+  const packageDir = join(root, 'node_modules', 'dependency-cruiser');
+  const { bin } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const cli = join(packageDir, bin.depcruise!);
   const run = spawnSync(process.execPath, [cli, 'src', 'workflows', 'activities', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: root, encoding: 'utf8' });
   const report = `${run.stdout}${run.stderr}`;
   assert.equal(run.status, 0, report);
