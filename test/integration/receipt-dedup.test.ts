@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import type { AddressInfo } from 'node:net';
 import { journalDelivery } from '../../src/db/journal.ts';
+import { createPool } from '../../src/db/pool.ts';
+import { createApp } from '../../src/http/app.ts';
+import { createLogger } from '../../src/logger.ts';
 import { createReceiptLedger } from '../../src/db/receipt-ledger.ts';
 import type { AdapterVerdict, DeliveryItem, InboundWebhook } from '../../src/providers/adapter.ts';
 import { createSnapTradeAppDialect } from '../../src/providers/snaptrade/app-dialect.ts';
 import { createVezgoAdapter } from '../../src/providers/vezgo/adapter.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { freePort } from '../support/free-port.ts';
 
 const WINDOW_MS = 10 * 60_000;
 const APP_SECRET = 'receipt-dedup-app-secret';
@@ -142,5 +147,30 @@ describe('hooks without ids: the same body as the last accepted hook for the acc
         assert.equal(await deliver('broken', '15:01:00'), 'duplicate');
       });
     });
+  }
+});
+
+test('with Postgres down, an id-less hook is answered 503 (the ledger cannot be asked), so the provider retries', async () => {
+  const pool = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/none`);
+  const body = providers.vezgo.body('acct-db-down', 'broken');
+  const server = createApp({
+    pool,
+    adapters: [createVezgoAdapter({ clientId: 'vezgo-client', allowedAddresses: ['127.0.0.1'], dedupWindowMs: WINDOW_MS, ledger: createReceiptLedger(pool) })],
+    dispatcher: { dispatchNow: () => assert.fail('nothing may be dispatched that was not journaled') },
+    auth: { apiToken: 'unused-api-token-0123456789' },
+    logger: createLogger('silent'),
+    temporalReachable: async () => undefined,
+  }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/vezgo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...providers.vezgo.headers() },
+      body,
+    });
+    assert.deepEqual([res.status, res.headers.get('retry-after')], [503, '30']);
+  } finally {
+    server.close();
+    await pool.end();
   }
 });
