@@ -54,6 +54,8 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
     sweepGraceMs: config.SWEEP_GRACE,
   });
   const adapters = adaptersFrom(config, { ledger: createReceiptLedger(pool) });
+  // Scrapes read Postgres on a connection of their own: however many come, the journal's pool is untouched.
+  const metricsPool = createPool(config.DATABASE_URL, 1);
   const app = createApp({
     pool,
     adapters,
@@ -76,7 +78,8 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
       ? { codec: createEncryptionCodec(config.TEMPORAL_ENCRYPTION_KEY), uiOrigin: config.TEMPORAL_UI_ORIGIN, trustUiOrigin: trustUiOrigin ?? false }
       : undefined,
     trustProxy: config.TRUST_PROXY,
-    metrics: createMetrics(pool),
+    metrics: createMetrics({ pool: metricsPool, refreshMs: config.METRICS_REFRESH }),
+    metricsToken: config.METRICS_TOKEN,
     connections: new ConnectionsClient(client, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       attemptTimeoutMs: config.ATTEMPT_TIMEOUT,
@@ -104,6 +107,7 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.stop();
       await temporal?.connection.close();
+      await metricsPool.end();
       if (ownPool) await pool.end();
     },
   };

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import type { CliIo } from './cli-io.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { upvestCliConfigSchema, type UpvestCliConfig } from '../config/upvest-config.ts';
-import { createUpvestApi, type UpvestApi } from '../providers/upvest/api/client.ts';
+import type { UpvestApi } from '../providers/upvest/api/client.ts';
+import { upvestApiFrom } from '../providers/upvest/api/from-config.ts';
 import { describeProblem, UpvestApiError } from '../providers/upvest/api/problem.ts';
-import { createRequestSigner, signingKeyFrom } from '../providers/upvest/api/request-signer.ts';
 import { listQuerySchema, webhookCreateSchema, webhookUpdateSchema, type Webhook } from '../providers/upvest/api/schemas.ts';
 import { keysById, usableJwks } from '../providers/upvest/jwks.ts';
 
@@ -112,16 +112,7 @@ export async function runUpvestCli(argv: readonly string[], io: CliIo): Promise<
 }
 
 function apiFrom(config: UpvestCliConfig, io: CliIo): UpvestApi {
-  const key = config.UPVEST_SIGNING_KEY ? signingKeyFrom(config.UPVEST_SIGNING_KEY, config.UPVEST_SIGNING_KEY_PASSPHRASE) : undefined;
-  return createUpvestApi({
-    baseUrl: config.UPVEST_BASE_URL,
-    tokenUrl: config.UPVEST_TOKEN_URL,
-    clientId: config.UPVEST_CLIENT_ID,
-    clientSecret: config.UPVEST_CLIENT_SECRET,
-    apiVersion: config.UPVEST_API_VERSION,
-    signer: key && config.UPVEST_SIGNING_KEY_ID ? createRequestSigner(key, config.UPVEST_SIGNING_KEY_ID) : undefined,
-    ...(io.fetch ? { fetch: io.fetch } : {}),
-  });
+  return upvestApiFrom(config, io.fetch ? { fetch: io.fetch } : {});
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;

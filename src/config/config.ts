@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { durationMs } from './duration.ts';
-import { upvestReceiverEnv } from './upvest-config.ts';
+import { checkUpvestReceiverEnv, upvestReceiverEnv } from './upvest-config.ts';
 import { vibeReceiverEnv } from './vibe-config.ts';
 import { lifecycleEnv } from './lifecycle-config.ts';
 import { temporalEnv } from './temporal-config.ts';
 import { apiAuthEnv, checkJwtSettings } from './api-config.ts';
+import { metricsEnv } from './metrics-config.ts';
 
 const list = z
   .string()
@@ -49,16 +50,21 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   SWEEP_GRACE: durationMs.default(10_000),
   /** Bound on events applied by one workflow run before it continues as new. */
   WORKFLOW_EVENTS_PER_RUN: z.coerce.number().int().min(1).default(500),
-}).extend(upvestReceiverEnv).extend(vibeReceiverEnv).superRefine((config, ctx) => {
-  checkJwtSettings(config, ctx);
-  const signatureRequired = config.SNAPTRADE_REQUIRE_SIGNATURE ?? Boolean(config.SNAPTRADE_CONSUMER_KEY);
-  if (!config.SNAPTRADE_WEBHOOK_SECRET && !(signatureRequired && config.SNAPTRADE_CONSUMER_KEY)) {
-    ctx.addIssue({ code: 'custom', path: ['SNAPTRADE_WEBHOOK_SECRET'], message: 'is required unless SNAPTRADE_CONSUMER_KEY is set (its Signature then authenticates SnapTrade)' });
-  }
-  if (config.SNAPTRADE_REQUIRE_SIGNATURE && !config.SNAPTRADE_CONSUMER_KEY) {
-    ctx.addIssue({ code: 'custom', path: ['SNAPTRADE_REQUIRE_SIGNATURE'], message: 'needs SNAPTRADE_CONSUMER_KEY, the key the Signature header is checked with' });
-  }
-});
+})
+  .extend(upvestReceiverEnv)
+  .extend(vibeReceiverEnv)
+  .extend(metricsEnv)
+  .superRefine((config, ctx) => {
+    checkJwtSettings(config, ctx);
+    checkUpvestReceiverEnv(config, ctx);
+    const signatureRequired = config.SNAPTRADE_REQUIRE_SIGNATURE ?? Boolean(config.SNAPTRADE_CONSUMER_KEY);
+    if (!config.SNAPTRADE_WEBHOOK_SECRET && !(signatureRequired && config.SNAPTRADE_CONSUMER_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['SNAPTRADE_WEBHOOK_SECRET'], message: 'is required unless SNAPTRADE_CONSUMER_KEY is set (its Signature then authenticates SnapTrade)' });
+    }
+    if (config.SNAPTRADE_REQUIRE_SIGNATURE && !config.SNAPTRADE_CONSUMER_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['SNAPTRADE_REQUIRE_SIGNATURE'], message: 'needs SNAPTRADE_CONSUMER_KEY, the key the Signature header is checked with' });
+    }
+  });
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type Config = z.infer<typeof receiverConfigSchema>;

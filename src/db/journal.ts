@@ -96,6 +96,9 @@ export function storableItem(item: DeliveryItem): DeliveryItem {
  * Keeps what could not be read. Keyed by its content, so a redelivery (a package sent again, a
  * provider's retries) is kept once; false when it already was.
  */
+/** What is kept of a body that was never authenticated: enough to recognise it, never all of it. */
+export const UNAUTHENTICATED_PREFIX_BYTES = 4096;
+
 export async function insertDeadLetter(
   client: Pool | PoolClient,
   provider: string,
@@ -104,15 +107,27 @@ export async function insertDeadLetter(
   requestId: string,
   authenticated = true,
 ): Promise<boolean> {
+  const kept = authenticated ? { body, sha256: null, bytes: null, truncated: false } : boundedBody(body);
   const storedReason = storableText(reason);
-  const storedBody = toJsonb(body);
-  const dedupKey = createHash('sha256').update(storedReason).update('\n').update(storedBody).digest('hex');
+  const storedBody = toJsonb(kept.body);
+  const dedupKey = createHash('sha256').update(storedReason).update('\n').update(kept.sha256 ?? storedBody).digest('hex');
   const inserted = await client.query(
-    `INSERT INTO dead_letters (provider, reason, body, request_id, authenticated, dedup_key) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO dead_letters (provider, reason, body, request_id, authenticated, dedup_key, body_sha256, body_bytes, body_truncated)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (provider, dedup_key) DO NOTHING`,
-    [provider, storedReason, storedBody, requestId, authenticated, dedupKey],
+    [provider, storedReason, storedBody, requestId, authenticated, dedupKey, kept.sha256, kept.bytes, kept.truncated],
   );
   return (inserted.rowCount ?? 0) > 0;
+}
+
+/** The hash is of the text as redacted at the door, so no secret can be guessed back from it. */
+function boundedBody(body: unknown) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const bytes = Buffer.from(text, 'utf8');
+  const truncated = bytes.length > UNAUTHENTICATED_PREFIX_BYTES;
+  // Cut on bytes, decoded leniently: a character split at the edge becomes U+FFFD, never invalid text.
+  const kept = truncated ? bytes.subarray(0, UNAUTHENTICATED_PREFIX_BYTES).toString('utf8') : body;
+  return { body: kept, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length, truncated };
 }
 
 /** Many rows at once: the dispatcher marks whatever its sends confirmed since its last mark. */

@@ -49,7 +49,7 @@ export function devUpvestJwks(secrets: DevSecrets): string {
 export function applyDevSecrets(env: NodeJS.ProcessEnv, secrets: DevSecrets): void {
   env.SNAPTRADE_WEBHOOK_SECRET ??= secrets.SNAPTRADE_WEBHOOK_SECRET;
   env.API_TOKEN ??= secrets.API_TOKEN;
-  if (!env.UPVEST_WEBHOOK_JWKS && !env.UPVEST_WEBHOOK_JWKS_URL) env.UPVEST_WEBHOOK_JWKS = devUpvestJwks(secrets);
+  if (!env.UPVEST_WEBHOOK_JWKS && !env.UPVEST_BASE_URL) env.UPVEST_WEBHOOK_JWKS = devUpvestJwks(secrets);
   if (!env.VEZGO_CLIENT_ID) {
     env.VEZGO_CLIENT_ID = secrets.VEZGO_CLIENT_ID;
     env.VEZGO_ALLOWED_IPS ??= '127.0.0.1,::1';

@@ -29,6 +29,8 @@ export interface AppDeps {
   dispatcher: Pick<Dispatcher, 'dispatchNow'>;
   auth: AuthOptions;
   metrics?: Metrics | undefined;
+  /** A scraper of /metrics must send it as a bearer token, when set. */
+  metricsToken?: string | undefined;
   /** Backend-driven workflows (attempts); absent in tests that only exercise the webhook path. */
   connections?: ConnectionsClient | undefined;
   /** Present when payloads are encrypted: the codec endpoint for the Web UI. */
@@ -47,7 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestId);
   app.use(healthRoutes({ pool: deps.pool, temporalReachable: deps.temporalReachable }));
-  if (deps.metrics) app.use(metricsRoute(deps.metrics));
+  if (deps.metrics) app.use(metricsRoute(deps.metrics, deps.metricsToken));
   const journal = deps.journal ?? createJournalWriter(deps.pool);
   for (const adapter of deps.adapters) app.use(webhookRoute(adapter, { ...deps, journal }));
   const authenticate = createAuthenticator(deps.auth);

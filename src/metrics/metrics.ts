@@ -1,14 +1,23 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
+import { readSharedGauges, type SharedGauges } from './shared-gauges.ts';
 
 export type WebhookOutcome = 'accepted' | 'duplicate' | 'ignored' | `status_${number}`;
 
+export interface MetricsOptions {
+  /** Its own small pool, so scrapes never wait for, or take, a connection the journal needs. */
+  pool: Pool;
+  /** Least time between two reads of the shared gauges, however often /metrics is scraped. */
+  refreshMs: number;
+}
+
 /**
  * Prometheus metrics. What this process sees (webhooks, ack latency) is counted in memory; what
- * every process shares (backlog, connection states, notifications) is read from Postgres at
- * scrape time, so the receiver reports it correctly even when the worker runs elsewhere.
+ * every process shares (backlog, connection states, notifications, alerts) is read from Postgres, so the
+ * receiver reports it correctly even when the worker runs elsewhere: into a snapshot taken at
+ * most once per `refreshMs`, which every scrape in between is served.
  */
-export function createMetrics(pool: Pool) {
+export function createMetrics(options: MetricsOptions) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -33,84 +42,95 @@ export function createMetrics(pool: Pool) {
     registers: [registry],
   });
 
-  new Gauge({
-    name: 'journal_backlog',
-    help: 'Journaled events not yet signalled to their workflow.',
-    registers: [registry],
-    async collect() {
-      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_journal WHERE status = 'pending'`);
-      this.set(rows[0]!.n);
-    },
-  });
-  new Gauge({
-    name: 'journal_dispatch_lag_seconds',
-    help: 'Age of the oldest journaled event not yet signalled (0 when none).',
-    registers: [registry],
-    async collect() {
-      const { rows } = await pool.query<{ lag: number | null }>(
-        `SELECT extract(epoch FROM now() - min(received_at))::float8 AS lag FROM webhook_journal WHERE status = 'pending'`,
-      );
-      this.set(rows[0]!.lag ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'connections',
-    help: 'Connections by provider and lifecycle state.',
-    labelNames: ['provider', 'state'],
-    registers: [registry],
-    async collect() {
-      const { rows } = await pool.query<{ provider: string; state: string; n: number }>(
-        `SELECT provider, state, count(*)::int AS n FROM connections GROUP BY provider, state`,
-      );
-      this.reset();
-      for (const row of rows) this.set({ provider: row.provider, state: row.state }, row.n);
-    },
-  });
-  new Gauge({
-    name: 'notifications',
-    help: 'Notifications in the outbox by type, channel and outcome.',
-    labelNames: ['type', 'channel', 'status'],
-    registers: [registry],
-    async collect() {
-      const { rows } = await pool.query<{ type: string; channel: string; status: string; n: number }>(
-        `SELECT type, channel, CASE WHEN status = 'pending' AND attempts > 0 THEN 'failing' ELSE status END AS status,
-                count(*)::int AS n
-         FROM notification_outbox GROUP BY 1, 2, 3`,
-      );
-      this.reset();
-      for (const row of rows) this.set({ type: row.type, channel: row.channel, status: row.status }, row.n);
-    },
-  });
+  let snapshot: SharedGauges | undefined;
+  let attemptedAt = Number.NEGATIVE_INFINITY;
+  let refreshing: Promise<void> | undefined;
+  /** One read at a time; a failed read keeps the last snapshot (its age says how old) until the next window. */
+  async function current(): Promise<SharedGauges | undefined> {
+    if (!refreshing && Date.now() - attemptedAt >= options.refreshMs) {
+      attemptedAt = Date.now();
+      refreshing = readSharedGauges(options.pool)
+        .then(
+          (read) => {
+            snapshot = read;
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          refreshing = undefined;
+        });
+    }
+    await refreshing;
+    return snapshot;
+  }
 
-  new Gauge({
-    name: 'connections_broken_by_brokerage',
-    help: 'Broken connections by provider and brokerage: many of one brokerage at once is an outage.',
-    labelNames: ['provider', 'brokerage'],
-    registers: [registry],
-    async collect() {
-      const { rows } = await pool.query<{ provider: string; brokerage: string; n: number }>(
-        `SELECT provider, coalesce(brokerage_id, 'unknown') AS brokerage, count(*)::int AS n FROM connections WHERE state = 'broken' GROUP BY 1, 2`,
-      );
-      this.reset();
-      for (const row of rows) this.set({ provider: row.provider, brokerage: row.brokerage }, row.n);
+  const fromSnapshot = (name: string, help: string, set: (gauge: Gauge, shared: SharedGauges) => void, labelNames: string[] = []) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        if (snapshot) set(this, snapshot);
+      },
+    });
+  fromSnapshot('journal_backlog', 'Journaled events not yet signalled to their workflow.', (gauge, shared) => gauge.set(shared.backlog));
+  fromSnapshot('journal_dispatch_lag_seconds', 'Age of the oldest journaled event not yet signalled (0 when none).', (gauge, shared) =>
+    // An event still pending has kept waiting since the snapshot was taken.
+    gauge.set(shared.lagSeconds === null ? 0 : shared.lagSeconds + (Date.now() - shared.takenAt) / 1000),
+  );
+  fromSnapshot(
+    'connections',
+    'Connections by provider and lifecycle state.',
+    (gauge, shared) => {
+      gauge.reset();
+      for (const row of shared.connections) gauge.set({ provider: row.provider, state: row.state }, row.n);
     },
-  });
+    ['provider', 'state'],
+  );
+  fromSnapshot(
+    'notifications',
+    'Notifications in the outbox by type, channel and outcome.',
+    (gauge, shared) => {
+      gauge.reset();
+      for (const row of shared.notifications) gauge.set({ type: row.type, channel: row.channel, status: row.status }, row.n);
+    },
+    ['type', 'channel', 'status'],
+  );
+  fromSnapshot(
+    'connections_broken_by_brokerage',
+    'Broken connections by provider and brokerage: many of one brokerage at once is an outage.',
+    (gauge, shared) => {
+      gauge.reset();
+      for (const row of shared.brokenByBrokerage) gauge.set({ provider: row.provider, brokerage: row.brokerage }, row.n);
+    },
+    ['provider', 'brokerage'],
+  );
+  fromSnapshot(
+    'ops_alerts_open',
+    'Open ops alerts the service raised, by kind and level.',
+    (gauge, shared) => {
+      gauge.reset();
+      for (const row of shared.openAlerts) gauge.set({ kind: row.kind, level: row.level }, row.n);
+    },
+    ['kind', 'level'],
+  );
   new Gauge({
-    name: 'ops_alerts_open',
-    help: 'Open ops alerts the service raised, by kind and level.',
-    labelNames: ['kind', 'level'],
+    name: 'metrics_snapshot_age_seconds',
+    help: 'Age of the snapshot the journal, connection and notification gauges come from (+Inf before the first).',
     registers: [registry],
-    async collect() {
-      const { rows } = await pool.query<{ kind: string; level: string; n: number }>(
-        `SELECT kind, level, count(*)::int AS n FROM alerts WHERE status = 'open' GROUP BY 1, 2`,
-      );
-      this.reset();
-      for (const row of rows) this.set({ kind: row.kind, level: row.level }, row.n);
+    collect() {
+      this.set(snapshot ? (Date.now() - snapshot.takenAt) / 1000 : Number.POSITIVE_INFINITY);
     },
   });
 
   return {
     registry,
+    /** The exposition text, the shared gauges refreshed first when their snapshot is due. */
+    async render(): Promise<string> {
+      await current();
+      return registry.metrics();
+    },
     webhook(provider: string, outcome: WebhookOutcome, seconds: number): void {
       webhooks.inc({ provider, outcome });
       ackLatency.observe({ provider }, seconds);

@@ -19,7 +19,8 @@ export function stripSecretFields(value: unknown, fields: ReadonlySet<string>, s
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      if (!fields.has(key)) out[key] = stripSecretFields(inner, fields, secrets);
+      // Keys are text a sender chooses as freely as values: a secret used as a key is scrubbed too.
+      if (!fields.has(key)) out[redactText(key, secrets)] = stripSecretFields(inner, fields, secrets);
     }
     return out;
   }

@@ -1,4 +1,4 @@
-import { journalItems, type JournalResult } from '../db/journal.ts';
+import { journalItems, UNAUTHENTICATED_PREFIX_BYTES, type JournalResult } from '../db/journal.ts';
 import { inTransaction, type Pool } from '../db/pool.ts';
 import type { AdapterVerdict, DeliveryItem, ProviderAdapter } from '../providers/adapter.ts';
 
@@ -34,7 +34,8 @@ async function replay(
 
 /**
  * A dead letter, as kept or with a corrected body. Replayed once; a body that was never
- * authenticated (not JSON where the secret sits in the body) needs `force`.
+ * authenticated (not JSON where the secret sits in the body) needs `force`, and one of which only
+ * a prefix was kept needs the whole body.
  */
 export async function replayDeadLetter(
   pool: Pool,
@@ -42,13 +43,16 @@ export async function replayDeadLetter(
   id: string,
   options: { body?: unknown; force?: boolean } = {},
 ): Promise<ReplayResult> {
-  const { rows } = await pool.query<{ provider: string; body: unknown; received_at: Date; authenticated: boolean; replayed_at: Date | null }>(
-    `SELECT provider, body, received_at, authenticated, replayed_at FROM dead_letters WHERE id = $1`,
+  const { rows } = await pool.query<{ provider: string; body: unknown; received_at: Date; authenticated: boolean; body_truncated: boolean; body_bytes: number | null; replayed_at: Date | null }>(
+    `SELECT provider, body, received_at, authenticated, body_truncated, body_bytes, replayed_at FROM dead_letters WHERE id = $1`,
     [id],
   );
   const row = rows[0];
   if (!row) return { ok: false, reason: `no dead letter ${id}` };
   if (row.replayed_at) return { ok: false, reason: `dead letter ${id} was replayed at ${row.replayed_at.toISOString()}` };
+  if (row.body_truncated && options.body === undefined) {
+    return { ok: false, reason: `only the first ${UNAUTHENTICATED_PREFIX_BYTES} bytes of dead letter ${id} (${row.body_bytes} bytes) were kept: replay it with --body FILE` };
+  }
   if (!row.authenticated && !options.force) return { ok: false, reason: `dead letter ${id} was never authenticated: check where it came from, then --force` };
   const requestId = `replay:dead-letter:${id}`;
   return replay(pool, adapters, { provider: row.provider, body: options.body ?? row.body, receivedAt: row.received_at }, requestId, async (client) => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startStack, type Stack } from '../support/stack.ts';
 import { snapTradePayload } from '../support/snaptrade.ts';
-import { newUpvestKey, signDelivery, startJwksServer, upvestEvent, upvestPackage, type JwksServer, type UpvestKey } from '../support/upvest.ts';
+import { newUpvestKey, signDelivery, upvestEvent, upvestPackage, type UpvestKey } from '../support/upvest.ts';
 import { VIBE_SECRET, vibeExample, vibeSignature } from '../support/vibe.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -15,15 +15,13 @@ const NUL = '\u0000';
 /** Authentic deliveries holding what Postgres cannot store as sent: accepted, stored, applied, never wedged. */
 describe('authentic deliveries whatever their content', () => {
   let stack: Stack;
-  let jwks: JwksServer;
   let key: UpvestKey;
 
   before(async () => {
     key = newUpvestKey();
-    jwks = await startJwksServer([key]);
     stack = await startStack({
       env: {
-        UPVEST_WEBHOOK_JWKS_URL: jwks.url,
+        UPVEST_WEBHOOK_JWKS: JSON.stringify({ keys: [key.jwk] }),
         VIBE_WEBHOOK_SECRET: VIBE_SECRET,
         VIBE_ACCOUNT_ID: VIBE_ACCOUNT,
         VEZGO_CLIENT_ID: VEZGO_CLIENT,
@@ -32,10 +30,7 @@ describe('authentic deliveries whatever their content', () => {
       },
     });
   });
-  after(async () => {
-    await stack.stop();
-    await jwks.close();
-  });
+  after(() => stack.stop());
 
   const sendUpvest = (body: string) => stack.post('/webhooks/upvest', body, signDelivery(body, key));
   const sendVibe = (body: unknown) => {

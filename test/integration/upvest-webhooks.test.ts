@@ -1,26 +1,65 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { connectionStateQuery } from '../../workflows/definitions.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-import { newUpvestKey, signDelivery, startJwksServer, upvestEvent, upvestPackage, type JwksServer, type SignOptions, type UpvestKey } from '../support/upvest.ts';
+import { startFakeUpvest, type FakeUpvest } from '../support/upvest-api-server.ts';
+import { newUpvestKey, signDelivery, upvestEvent, upvestPackage, type SignOptions, type UpvestKey } from '../support/upvest.ts';
 import { waitFor } from '../support/wait.ts';
 
 const REFRESH_COOLDOWN_MS = 1000;
+const CLIENT_ID = 'ebabcf4d-61c3-4942-875c-e265a7c2d062';
+const CLIENT_SECRET = 'upvest-client-secret-do-not-leak-2be8';
 
 describe('POST /webhooks/upvest on the real stack', () => {
   let stack: Stack;
-  let jwks: JwksServer;
+  // Upvest's API as it serves the keys: only to a client-credentials token on a signed request.
+  let upvest: FakeUpvest;
   let key: UpvestKey;
+  const tenant = generateKeyPairSync('ec', { namedCurve: 'P-521' });
+  const tenantKeyId = randomUUID();
 
   before(async () => {
     key = newUpvestKey();
-    jwks = await startJwksServer([key]);
-    stack = await startStack({ env: { UPVEST_WEBHOOK_JWKS_URL: jwks.url, UPVEST_JWKS_REFRESH_COOLDOWN: `${REFRESH_COOLDOWN_MS}ms` } });
+    upvest = await startFakeUpvest({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, jwks: { keys: [key.jwk] }, tenantKey: { keyId: tenantKeyId, publicKey: tenant.publicKey } });
+    stack = await startStack({
+      env: {
+        UPVEST_BASE_URL: upvest.url,
+        UPVEST_CLIENT_ID: CLIENT_ID,
+        UPVEST_CLIENT_SECRET: CLIENT_SECRET,
+        UPVEST_SIGNING_KEY: tenant.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        UPVEST_SIGNING_KEY_ID: tenantKeyId,
+        UPVEST_JWKS_REFRESH_COOLDOWN: `${REFRESH_COOLDOWN_MS}ms`,
+      },
+    });
   });
   after(async () => {
     await stack.stop();
-    await jwks.close();
+    await upvest.close();
+  });
+
+  test('the keys are fetched as Upvest serves them: a client-credentials token and a signed request; unauthenticated, Upvest refuses', async () => {
+    const refused = await fetch(`${upvest.url}/auth/verify_keys`, { headers: { 'upvest-client-id': CLIENT_ID, 'upvest-api-version': '1' } });
+    assert.equal(refused.status, 401, 'the key server refuses an unauthenticated request, as Upvest does');
+    const receiverRequestsFrom = upvest.requests.length;
+
+    const res = await send(upvestPackage([upvestEvent('USER.ACTIVATED', { id: randomUUID() })]));
+    assert.equal(res.status, 200, res.text);
+    const fetches = upvest.requests.slice(receiverRequestsFrom).filter((r) => r.path === '/auth/verify_keys');
+    assert.ok(fetches.length >= 1);
+    for (const request of fetches) {
+      assert.ok(upvest.tokensIssued.includes(/^Bearer (.+)$/.exec(String(request.headers.authorization))?.[1] ?? ''), 'a token from the token endpoint');
+      assert.match(String(request.headers['signature-input']), new RegExp(`keyid="${tenantKeyId}"`));
+    }
+    const token = new URLSearchParams(upvest.requests.find((r) => r.path === '/auth/token')!.body);
+    assert.equal(token.get('scope'), 'webhooks:read', 'the receiver asks only to read');
+    const stored = `${stack.logs.join('\n')}`;
+    assert.equal(stored.includes(CLIENT_SECRET), false);
+    for (const issued of upvest.tokensIssued) assert.equal(stored.includes(issued), false, 'tokens are never logged');
+
+    const fetchesBefore = upvest.keyFetches;
+    await send(upvestPackage([upvestEvent('USER.ACTIVATED', { id: randomUUID() })]));
+    assert.equal(upvest.keyFetches, fetchesBefore, 'a known keyid is served from the cache');
   });
 
   const send = (body: string, options: SignOptions & { signWith?: UpvestKey } = {}) =>
@@ -99,23 +138,23 @@ describe('POST /webhooks/upvest on the real stack', () => {
     const stranger = newUpvestKey();
     await new Promise((resolve) => setTimeout(resolve, REFRESH_COOLDOWN_MS + 100));
 
-    const fetchesBefore = jwks.requests;
+    const fetchesBefore = upvest.keyFetches;
     const first = await send(body, { signWith: stranger });
     assert.equal(first.status, 401);
     assert.match(first.body.detail, /unknown keyid/);
-    assert.equal(jwks.requests, fetchesBefore + 1, 'exactly one refresh');
+    assert.equal(upvest.keyFetches, fetchesBefore + 1, 'exactly one refresh');
     const second = await send(body, { signWith: stranger });
     assert.equal(second.status, 401);
-    assert.equal(jwks.requests, fetchesBefore + 1, 'no refresh again within the cooldown');
+    assert.equal(upvest.keyFetches, fetchesBefore + 1, 'no refresh again within the cooldown');
 
-    jwks.keys.push(stranger.jwk);
+    upvest.jwks.keys.push(stranger.jwk);
     await new Promise((resolve) => setTimeout(resolve, REFRESH_COOLDOWN_MS + 100));
     const rotated = await send(body, { signWith: stranger });
     assert.equal(rotated.status, 200, rotated.text);
   });
 
   test('keys that cannot be fetched are 503, so Upvest retries', async () => {
-    jwks.failing = true;
+    upvest.failing = true;
     try {
       await new Promise((resolve) => setTimeout(resolve, REFRESH_COOLDOWN_MS + 100));
       const body = upvestPackage([upvestEvent('USER.ACTIVATED', { id: randomUUID() })]);
@@ -123,7 +162,7 @@ describe('POST /webhooks/upvest on the real stack', () => {
       assert.equal(res.status, 503);
       assert.equal(res.body.status, 503);
     } finally {
-      jwks.failing = false;
+      upvest.failing = false;
     }
   });
 

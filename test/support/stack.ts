@@ -47,6 +47,8 @@ export function testConfig(env: Record<string, string> = {}, temporalAddress?: s
     LOG_LEVEL: 'debug',
     SWEEP_INTERVAL: '200ms',
     SWEEP_GRACE: '500ms',
+    // Tests read the gauges right after what they change; the snapshot's window has a test of its own.
+    METRICS_REFRESH: '0ms',
     ...env,
   });
 }

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 export interface FakeUpvestOptions {
   clientId: string;
   clientSecret: string;
-  jwks: unknown;
+  jwks: { keys: unknown[] };
   tenantKey?: { keyId: string; publicKey: KeyObject };
 }
 
@@ -39,6 +39,12 @@ export interface FakeUpvest {
   requests: RecordedRequest[];
   webhooks: Map<string, Webhook>;
   tokensIssued: string[];
+  /** What `GET /auth/verify_keys` serves, changed in place to rotate keys. */
+  jwks: { keys: unknown[] };
+  /** Authenticated key requests answered. */
+  keyFetches: number;
+  /** While set, `GET /auth/verify_keys` answers 500. */
+  failing: boolean;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,7 @@ export async function startFakeUpvest(options: FakeUpvestOptions): Promise<FakeU
   const webhooks = new Map<string, Webhook>();
   const tokensIssued: string[] = [];
   let clock = Date.parse('2021-07-21T14:10:00Z');
+  const state = { jwks: options.jwks, keyFetches: 0, failing: false };
 
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -75,7 +82,11 @@ export async function startFakeUpvest(options: FakeUpvestOptions): Promise<FakeU
     if (!bearer || !tokensIssued.includes(bearer)) return problem(res, 401, 'unauthorized', 'Unauthorized', 'The caller has not been authenticated.');
     if (req.headers['upvest-api-version'] !== '1') return problem(res, 400, 'bad_request', 'Bad Request', 'Unsupported upvest-api-version.');
 
-    if (request.method === 'GET' && url.pathname === '/auth/verify_keys') return json(res, 200, options.jwks);
+    if (request.method === 'GET' && url.pathname === '/auth/verify_keys') {
+      if (state.failing) return problem(res, 500, 'internal_server_error', 'Internal Server Error');
+      state.keyFetches += 1;
+      return json(res, 200, state.jwks);
+    }
     if (request.method === 'GET' && url.pathname === '/webhooks') return list(res, url.searchParams, webhooks);
     if (request.method === 'POST' && url.pathname === '/webhooks') {
       const input = JSON.parse(request.body) as Partial<Webhook>;
@@ -108,7 +119,13 @@ export async function startFakeUpvest(options: FakeUpvestOptions): Promise<FakeU
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests, webhooks, tokensIssued, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    webhooks,
+    tokensIssued,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
 }
 
 function list(res: ServerResponse, params: URLSearchParams, webhooks: Map<string, Webhook>): void {

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { UpvestKey } from '../../src/providers/upvest/webhook-signer.ts';
 
 export { newUpvestKey, signDelivery, type SignOptions, type UpvestKey } from '../../src/providers/upvest/webhook-signer.ts';
 
@@ -17,31 +14,4 @@ export function upvestEvent(type: string, object: Record<string, unknown>): Upve
 
 export function upvestPackage(events: readonly unknown[]): string {
   return JSON.stringify({ payload: events });
-}
-
-/** A JWKS endpoint that counts its requests and can be made to fail. */
-export interface JwksServer {
-  url: string;
-  requests: number;
-  keys: UpvestKey['jwk'][];
-  failing: boolean;
-  close(): Promise<void>;
-}
-
-export async function startJwksServer(keys: UpvestKey[]): Promise<JwksServer> {
-  const state = { requests: 0, keys: keys.map((key) => key.jwk), failing: false };
-  const server: Server = createServer((_req, res) => {
-    state.requests += 1;
-    if (state.failing) {
-      res.writeHead(500).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.keys }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${port}/auth/verify_keys`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  });
 }

@@ -95,3 +95,24 @@ test('with the consumer key the clear-text SNAPTRADE_WEBHOOK_SECRET can be retir
   assert.throws(() => loadConfig(receiverConfigSchema, { ...withoutSecret, SNAPTRADE_CONSUMER_KEY: 'ck', SNAPTRADE_REQUIRE_SIGNATURE: 'false' }), /SNAPTRADE_WEBHOOK_SECRET/);
   assert.equal(loadConfig(receiverConfigSchema, { ...withoutSecret, SNAPTRADE_CONSUMER_KEY: 'ck' }).SNAPTRADE_WEBHOOK_SECRET, undefined);
 });
+
+test('metrics: a snapshot every 15 s by default, and an optional scrape token', () => {
+  const config = loadConfig(receiverConfigSchema, valid);
+  assert.equal(config.METRICS_REFRESH, 15_000);
+  assert.equal(config.METRICS_TOKEN, undefined);
+  assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, METRICS_TOKEN: 'short' }), /METRICS_TOKEN/);
+});
+
+test('Upvest keys come from its authenticated API: a bare JWKS URL is refused with what to set instead', () => {
+  assert.throws(
+    () => loadConfig(receiverConfigSchema, { ...valid, UPVEST_WEBHOOK_JWKS_URL: 'https://sandbox.upvest.co/auth/verify_keys' }),
+    /UPVEST_WEBHOOK_JWKS_URL: .*UPVEST_BASE_URL, UPVEST_CLIENT_ID, UPVEST_CLIENT_SECRET/,
+  );
+  const config = loadConfig(receiverConfigSchema, { ...valid, UPVEST_BASE_URL: 'https://sandbox.upvest.co', UPVEST_CLIENT_ID: 'id', UPVEST_CLIENT_SECRET: 'secret' });
+  assert.equal(config.UPVEST_BASE_URL, 'https://sandbox.upvest.co');
+  assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, UPVEST_BASE_URL: 'https://sandbox.upvest.co' }), /UPVEST_CLIENT_ID/);
+  assert.throws(
+    () => loadConfig(receiverConfigSchema, { ...valid, UPVEST_BASE_URL: 'https://sandbox.upvest.co', UPVEST_CLIENT_ID: 'id', UPVEST_CLIENT_SECRET: 's', UPVEST_SIGNING_KEY_ID: 'k' }),
+    /UPVEST_SIGNING_KEY and UPVEST_SIGNING_KEY_ID go together/,
+  );
+});

@@ -98,7 +98,7 @@ describe('Upvest signature verification', () => {
   });
 
   test('without keys configured there is no Upvest adapter', () => {
-    assert.deepEqual(upvestAdaptersFrom({ UPVEST_SIGNATURE_TOLERANCE: 1, UPVEST_JWKS_REFRESH_COOLDOWN: 1 }), []);
+    assert.deepEqual(upvestAdaptersFrom({ UPVEST_SIGNATURE_TOLERANCE: 1, UPVEST_JWKS_REFRESH_COOLDOWN: 1, UPVEST_API_VERSION: '1' }), []);
   });
 });
 

@@ -1,7 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRemoteJWKSet, errors } from 'jose';
-import { keysById, parseJwks } from './jwks.ts';
+import { keysById, parseJwks, type Jwks } from './jwks.ts';
 
 /** Where Upvest's public keys come from; undefined means the keyid is not among them. */
 export interface VerificationKeys {
@@ -43,17 +42,39 @@ export function fileKeys(path: string, options: KeySourceOptions): VerificationK
   };
 }
 
-/** Fetched with jose, cached, and fetched again (at most once per cooldown) on an unknown keyid. */
-export function remoteKeys(url: URL, options: KeySourceOptions): VerificationKeys {
-  const jwks = createRemoteJWKSet(url, { cooldownDuration: options.refreshCooldownMs });
+/**
+ * Upvest's `GET /auth/verify_keys`, which it answers only to the tenant's OAuth token on a signed
+ * request: fetched through the API client, cached, and fetched again on an unknown keyid, at most
+ * once per cooldown (forged keyids cost Upvest no more than that). Concurrent misses share one
+ * fetch. While the latest fetch has failed, an unknown keyid cannot be judged: unavailable (503).
+ */
+export function apiKeys(fetchJwks: () => Promise<Jwks>, options: KeySourceOptions & { source: string }): VerificationKeys {
+  let keys = new Map<string, KeyObject>();
+  let lastError: Error | undefined;
+  let attemptedAt = Number.NEGATIVE_INFINITY;
+  let fetching: Promise<void> | undefined;
+
+  const refresh = () =>
+    (fetching ??= (async () => {
+      attemptedAt = Date.now();
+      try {
+        keys = keysById(await fetchJwks());
+        lastError = undefined;
+      } catch (error) {
+        lastError = error as Error;
+      } finally {
+        fetching = undefined;
+      }
+    })());
+
   return {
     async keyFor(keyId) {
-      try {
-        return KeyObject.from(await jwks({ alg: 'ES512', kid: keyId }));
-      } catch (error) {
-        if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return undefined;
-        throw new VerificationKeysUnavailable(`fetching ${url.origin}${url.pathname}: ${(error as Error).message}`);
-      }
+      if (keys.has(keyId)) return keys.get(keyId);
+      if (fetching) await fetching;
+      else if (Date.now() - attemptedAt >= options.refreshCooldownMs) await refresh();
+      if (keys.has(keyId)) return keys.get(keyId);
+      if (lastError) throw new VerificationKeysUnavailable(`fetching ${options.source}: ${lastError.message}`);
+      return undefined;
     },
   };
 }

@@ -22,10 +22,14 @@ export interface UpvestApiOptions {
   clientSecret: string;
   apiVersion?: string;
   signer?: RequestSigner | undefined;
+  /** What the token asks for; by default what managing subscriptions needs. */
+  scopes?: readonly string[];
   fetch?: typeof fetch;
 }
 
 export const WEBHOOK_SCOPES = ['webhooks:read', 'webhooks:admin'] as const;
+/** The receiver only reads the verification keys. */
+export const KEY_READER_SCOPES = ['webhooks:read'] as const;
 
 export interface TestResult {
   status: number;
@@ -42,7 +46,7 @@ export function createUpvestApi(options: UpvestApiOptions) {
     tokenUrl: new URL(options.tokenUrl ?? `${base}/auth/token`),
     clientId: options.clientId,
     clientSecret: options.clientSecret,
-    scopes: WEBHOOK_SCOPES,
+    scopes: options.scopes ?? WEBHOOK_SCOPES,
     apiVersion,
     signer: options.signer,
     fetch: fetchImpl,
@@ -54,13 +58,15 @@ export function createUpvestApi(options: UpvestApiOptions) {
     const body = request.json === undefined ? undefined : Buffer.from(JSON.stringify(request.json));
     const headers: Record<string, string> = {
       accept: 'application/json',
-      authorization: `Bearer ${await token()}`,
+      authorization: `Bearer ${await token.get()}`,
       'upvest-client-id': options.clientId,
       'upvest-api-version': apiVersion,
       ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
     };
     const signed = options.signer?.({ method, url, headers, ...(body ? { body } : {}) }) ?? {};
     const response = await fetchImpl(url, { method, headers: { ...headers, ...signed }, ...(body ? { body } : {}) });
+    // A token Upvest no longer honours (revoked, rotated) is dropped, so the next call fetches a new one.
+    if (response.status === 401) token.invalidate();
     if (!response.ok) throw await apiErrorFrom(response);
     return response;
   }

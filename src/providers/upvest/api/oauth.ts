@@ -23,11 +23,17 @@ const EXPIRY_MARGIN_MS = 30_000;
 /** When the token endpoint does not say how long a token lives. */
 const DEFAULT_LIFETIME_S = 300;
 
+export interface TokenSource {
+  get(): Promise<string>;
+  /** Forgets the token, for when the API refused it before it expired. */
+  invalidate(): void;
+}
+
 /** OAuth client credentials; the token is kept in memory only and reused while it lives. */
-export function createTokenSource(options: TokenSourceOptions): () => Promise<string> {
+export function createTokenSource(options: TokenSourceOptions): TokenSource {
   const now = options.now ?? Date.now;
   let cached: { token: string; expiresAt: number } | undefined;
-  return async () => {
+  const get = async () => {
     if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > now()) return cached.token;
     const body = Buffer.from(
       new URLSearchParams({
@@ -49,5 +55,11 @@ export function createTokenSource(options: TokenSourceOptions): () => Promise<st
     const token = tokenResponseSchema.parse(await response.json());
     cached = { token: token.access_token, expiresAt: now() + (token.expires_in ?? DEFAULT_LIFETIME_S) * 1000 };
     return cached.token;
+  };
+  return {
+    get,
+    invalidate() {
+      cached = undefined;
+    },
   };
 }
