@@ -21,7 +21,8 @@ const upvestApiEnv = {
 
 type Env = Record<string, unknown>;
 const signingKeyPaired = (env: Env) => Boolean(env.UPVEST_SIGNING_KEY) === Boolean(env.UPVEST_SIGNING_KEY_ID);
-const signingKeyIssue = { message: 'UPVEST_SIGNING_KEY and UPVEST_SIGNING_KEY_ID go together', path: ['UPVEST_SIGNING_KEY_ID'] };
+// A fresh object each time: zod rewrites the parameters object it is given.
+const signingKeyIssue = () => ({ message: 'UPVEST_SIGNING_KEY and UPVEST_SIGNING_KEY_ID go together', path: ['UPVEST_SIGNING_KEY_ID'] });
 /** The receiver's API access is all or nothing: a client id without its secret is a mistake, not "off". */
 const apiAccessComplete = (env: Env) =>
   !(env.UPVEST_BASE_URL || env.UPVEST_CLIENT_ID || env.UPVEST_CLIENT_SECRET) || Boolean(env.UPVEST_BASE_URL && env.UPVEST_CLIENT_ID && env.UPVEST_CLIENT_SECRET);
@@ -51,7 +52,7 @@ export const upvestReceiverEnv = {
 
 /** Checks across the receiver's Upvest variables, for the receiver schema's superRefine. */
 export function checkUpvestReceiverEnv(env: Env, ctx: z.RefinementCtx): void {
-  if (!signingKeyPaired(env)) ctx.addIssue({ code: 'custom', ...signingKeyIssue });
+  if (!signingKeyPaired(env)) ctx.addIssue({ code: 'custom', ...signingKeyIssue() });
   if (!apiAccessComplete(env)) {
     ctx.addIssue({ code: 'custom', message: 'UPVEST_BASE_URL, UPVEST_CLIENT_ID and UPVEST_CLIENT_SECRET go together', path: ['UPVEST_CLIENT_ID'] });
   }
@@ -64,6 +65,6 @@ export const upvestCliConfigSchema = z
     /** Where `keys` writes the JWKS when --out is not given: the receiver's UPVEST_WEBHOOK_JWKS file. */
     UPVEST_WEBHOOK_JWKS: z.string().min(1).optional(),
   })
-  .refine(signingKeyPaired, signingKeyIssue);
+  .refine(signingKeyPaired, signingKeyIssue());
 
 export type UpvestCliConfig = z.infer<typeof upvestCliConfigSchema>;
