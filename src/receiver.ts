@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from './config/config.ts';
 import { migrate } from './db/migrate.ts';
@@ -53,12 +54,47 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
     sweepIntervalMs: config.SWEEP_INTERVAL,
     sweepGraceMs: config.SWEEP_GRACE,
   });
-  const adapters = adaptersFrom(config, { ledger: createReceiptLedger(pool) });
   // Scrapes read Postgres on a connection of their own: however many come, the journal's pool is untouched.
   const metricsPool = createPool(config.DATABASE_URL, 1);
-  const app = createApp({
+  const app = receiverApp(config, { pool, metricsPool, client, logger, dispatcher, trustUiOrigin });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  dispatcher.start();
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    dispatcher,
+    async close() {
+      // Stop taking requests, let in-flight ones finish, then stop the sweeper.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dispatcher.stop();
+      await temporal?.connection.close();
+      await metricsPool.end();
+      if (ownPool) await pool.end();
+    },
+  };
+}
+
+export interface ReceiverAppDeps {
+  pool: Pool;
+  /** Where metrics scrapes read Postgres, apart from the journal's pool. */
+  metricsPool: Pool;
+  client: Client;
+  logger: Logger;
+  dispatcher: Pick<Dispatcher, 'dispatchNow'>;
+  trustUiOrigin?: boolean | undefined;
+}
+
+/** The receiver's HTTP app for this configuration: its routes, and so its OpenAPI document. */
+export function receiverApp(config: Config, { pool, metricsPool, client, logger, dispatcher, trustUiOrigin }: ReceiverAppDeps): Express {
+  return createApp({
     pool,
-    adapters,
+    adapters: adaptersFrom(config, { ledger: createReceiptLedger(pool) }),
     dispatcher,
     logger,
     auth: {
@@ -90,25 +126,4 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
       await client.connection.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     },
   });
-
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
-  });
-  dispatcher.start();
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
-
-  return {
-    server,
-    url: `http://127.0.0.1:${port}`,
-    dispatcher,
-    async close() {
-      // Stop taking requests, let in-flight ones finish, then stop the sweeper.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await dispatcher.stop();
-      await temporal?.connection.close();
-      await metricsPool.end();
-      if (ownPool) await pool.end();
-    },
-  };
 }

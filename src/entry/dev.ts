@@ -78,7 +78,7 @@ runMain(async () => {
   process.stdout.write(
     [
       '',
-      `  receiver     ${receiver.url}   (POST /webhooks/<provider>, GET /connections/<provider>/:id)`,
+      `  receiver     ${receiver.url}   (POST /webhooks/<provider>, GET /connections/<provider>/:id, GET /openapi.json)`,
       `  try it       npm run trigger -- snaptrade broken --user u1 --connection c1`,
       `  temporal UI  ${uiUrl ?? `(external server at ${config.TEMPORAL_ADDRESS})`}`,
       `  secrets      ${process.env.API_TOKEN === secrets.API_TOKEN ? secretsFile : 'from the environment'}`,

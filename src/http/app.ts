@@ -15,6 +15,7 @@ import { attemptRoutes } from './attempt-routes.ts';
 import { createAuthenticator, type AuthOptions } from './auth.ts';
 import { codecRoutes, type CodecRouteOptions } from './codec-routes.ts';
 import { metricsRoute } from './metrics-route.ts';
+import { openApiDocument } from './openapi/document.ts';
 import { readRoutes } from './read-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import type { CredentialCipher } from '../security/credential-cipher.ts';
@@ -58,6 +59,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(readRoutes(deps.pool, authenticate));
   app.use(userRoutes(deps.pool, authenticate, deps.credentialCipher));
   if (deps.codec) app.use(codecRoutes({ ...deps.codec, authenticate: authenticate('ops:admin') }));
+
+  // Built from the routes above on first request, so it describes exactly what this receiver serves.
+  let contract: Record<string, unknown> | undefined;
+  app.get('/openapi.json', (_req: Request, res: Response) => {
+    contract ??= openApiDocument(app);
+    res.json(contract);
+  });
 
   app.use((_req: Request, res: Response) => sendProblem(res, 404, 'Not found'));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { constantTimeEqual } from '../providers/constant-time.ts';
+import { documentScope } from './openapi/route-registry.ts';
 import { sendProblem } from './problem.ts';
 
 export type Scope = 'connections:read' | 'connections:write' | 'ops:admin';
@@ -41,18 +42,19 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     }
   }
 
-  return (scope) => (req, res, next) => {
-    const token = /^Bearer\s+(.+)$/i.exec(req.header('authorization') ?? '')?.[1]?.trim();
-    if (!token) return unauthorized(res);
-    scopesOf(token).then(
-      (scopes) => {
-        if (!scopes) return unauthorized(res);
-        if (!scopes.has(scope)) return sendProblem(res, 403, 'Forbidden', `This route needs the ${scope} scope.`);
-        next();
-      },
-      (error: unknown) => next(error),
-    );
-  };
+  return (scope) =>
+    documentScope((req: Request, res: Response, next: NextFunction) => {
+      const token = /^Bearer\s+(.+)$/i.exec(req.header('authorization') ?? '')?.[1]?.trim();
+      if (!token) return unauthorized(res);
+      scopesOf(token).then(
+        (scopes) => {
+          if (!scopes) return unauthorized(res);
+          if (!scopes.has(scope)) return sendProblem(res, 403, 'Forbidden', `This route needs the ${scope} scope.`);
+          next();
+        },
+        (error: unknown) => next(error),
+      );
+    }, scope);
 }
 
 function claimedScopes(payload: JWTPayload): string[] {

@@ -1,9 +1,10 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
+import { documentScope, scopeOf } from './openapi/route-registry.ts';
 import { sendProblem } from './problem.ts';
 
-const jsonPayloads = z.object({
+export const jsonPayloads = z.object({
   payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).default({}), data: z.string().default('') })).max(1000),
 });
 type JsonPayloads = z.infer<typeof jsonPayloads>;
@@ -38,6 +39,9 @@ export function codecRoutes(options: CodecRouteOptions): Router {
     if (options.trustUiOrigin && req.header('origin') === options.uiOrigin) return next();
     options.authenticate(req, res, next);
   };
+  // The guard demands what its authenticator demands; the OpenAPI document says so.
+  const scope = scopeOf(options.authenticate);
+  if (scope) documentScope(guard, scope);
 
   for (const direction of ['decode', 'encode'] as const) {
     router.options(`/codec/${direction}`, cors);
