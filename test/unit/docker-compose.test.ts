@@ -116,11 +116,15 @@ test('--profile observability adds Prometheus scraping the receiver with the rul
   // Mounted directories are the repository's, at the paths the configurations name.
   const mount = (service: Service, inside: string) => service.volumes!.find((volume) => volume.split(':')[1] === inside)?.split(':')[0];
   assert.equal(mount(prometheus!, '/etc/prometheus'), './ops/prometheus');
-  assert.ok(prometheus!.command!.includes('--config.file=/etc/prometheus/prometheus.yml'));
+  const start = prometheus!.command!.join(' ');
+  assert.match(start, /--config\.file=\/etc\/prometheus\/prometheus\.yml/);
   const config = parse(readFileSync(join(root, 'ops/prometheus/prometheus.yml'), 'utf8')) as {
     rule_files: string[];
-    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[]; authorization: { credentials_file: string } }[];
   };
+  // With METRICS_TOKEN set on the receiver, Prometheus presents the same token.
+  assert.equal(prometheus!.environment!.METRICS_TOKEN, services.receiver!.environment!.METRICS_TOKEN);
+  assert.match(start, new RegExp(`> ${config.scrape_configs[0]!.authorization.credentials_file.replaceAll('/', '\\/')} `));
   for (const file of config.rule_files) assert.ok(existsSync(join(root, 'ops/prometheus', file)), `rule file ${file} is in ops/prometheus`);
   assert.ok(config.rule_files.includes('alerts.yml'));
   const receiverPort = services.receiver!.environment!.PORT;

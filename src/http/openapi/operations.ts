@@ -177,7 +177,12 @@ export const operations: Record<string, Operation> = {
     example: { body: { payloads: [] } },
   },
   'OPTIONS /codec/encode': { tag: 'operations', summary: 'CORS preflight of the Web UI', responses: { 204: { description: 'allowed' } } },
-  'GET /metrics': { tag: 'operations', summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format', schema: z.string(), contentType: 'text/plain' } } },
+  'GET /metrics': {
+    tag: 'operations',
+    summary: 'Prometheus metrics',
+    description: 'With METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>` is answered.',
+    responses: { 200: { description: 'text exposition format', schema: z.string(), contentType: 'text/plain' }, 401: problem('METRICS_TOKEN is set and not presented') },
+  },
   'GET /healthz': { tag: 'operations', summary: 'The process is alive', responses: { 200: { description: 'alive', schema: healthSchema } } },
   'GET /readyz': {
     tag: 'operations',
