@@ -3,8 +3,14 @@ import { createNotificationActivities, type NotificationActivityDeps } from './n
 import { createPersistenceActivities, type PersistenceActivityDeps } from './persistence-activities.ts';
 import { createPolicyActivities, type PolicyActivityDeps } from './policy-activities.ts';
 import { createProviderActivities, type ProviderActivityDeps } from './provider-activities.ts';
+import { createReconciliationActivities, type ReconciliationActivityDeps } from './reconciliation-activities.ts';
 
-export type ActivityDeps = PersistenceActivityDeps & PolicyActivityDeps & ProviderActivityDeps & NotificationActivityDeps & AlertActivityDeps;
+export type ActivityDeps = PersistenceActivityDeps &
+  PolicyActivityDeps &
+  ProviderActivityDeps &
+  NotificationActivityDeps &
+  AlertActivityDeps &
+  ReconciliationActivityDeps;
 
 /** Every activity the worker registers, with its dependencies injected. */
 export function createActivities(deps: ActivityDeps) {
@@ -14,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProviderActivities(deps),
     ...createNotificationActivities(deps),
     ...createAlertActivities(deps),
+    ...createReconciliationActivities(deps),
   };
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { createAlerter } from './alerts/alerter.ts';
@@ -16,11 +16,16 @@ import { createEmailChannel } from './notifications/email-channel.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createNotificationRelay } from './notifications/relay.ts';
 import { createWebhookChannel } from './notifications/webhook-channel.ts';
+import type { ConnectionListing } from './providers/connection-listing.ts';
 import type { ProviderActions } from './providers/provider-actions.ts';
-import { createSnapTradeActions } from './providers/snaptrade/actions.ts';
-import { createVezgoActions } from './providers/vezgo/actions.ts';
+import { createSnapTradeActions, type SnapTradeActionsConfig } from './providers/snaptrade/actions.ts';
+import { createSnapTradeListing } from './providers/snaptrade/listing.ts';
+import { createVezgoActions, type VezgoActionsConfig } from './providers/vezgo/actions.ts';
+import { createVezgoListing } from './providers/vezgo/listing.ts';
 import { createCredentialCipher } from './security/credential-cipher.ts';
+import { createDelivery } from './temporal/dispatcher.ts';
 import { dataConverterFor } from './temporal/encryption-codec.ts';
+import { ensureReconcileSchedules } from './temporal/reconcile-schedules.ts';
 import { ensureSearchAttributes } from './temporal/search-attributes.ts';
 
 /**
@@ -52,9 +57,13 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
   const pool = overrides.pool ?? createPool(config.DATABASE_URL);
   if (ownPool) await migrate(config.DATABASE_URL);
 
-  const admin = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  await ensureSearchAttributes(admin, config.TEMPORAL_NAMESPACE);
-  await admin.close();
+  // The worker is a client too: search attributes, its reconciliation Schedules, and the signals
+  // of the corrections reconciliation journals.
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await ensureSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterFor(config.TEMPORAL_ENCRYPTION_KEY) });
+  const deps = activityDepsFrom(config, pool, logger, client);
+  await ensureReconcileSchedules(client, config, Object.keys(deps.listings), logger);
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const bundlePath = overrides.workflowBundlePath ?? config.WORKFLOW_BUNDLE_PATH ?? (existsSync(builtBundlePath) ? builtBundlePath : undefined);
@@ -72,6 +81,7 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
   const done = worker.run().finally(async () => {
     await relay.stop();
     await connection.close();
+    await clientConnection.close();
     if (ownPool) await pool.end();
   });
   return {
@@ -85,7 +95,7 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
 }
 
 /** The activities' dependencies, from the worker's configuration. */
-export function activityDepsFrom(config: WorkerConfig, pool: Pool, logger: Logger): ActivityDeps {
+export function activityDepsFrom(config: WorkerConfig, pool: Pool, logger: Logger, client: Client): ActivityDeps {
   const alerter = createAlerter({ pool, opsWebhookUrl: config.OPS_ALERT_WEBHOOK_URL, logger });
   const outages = createOutageDetector({
     pool,
@@ -95,21 +105,27 @@ export function activityDepsFrom(config: WorkerConfig, pool: Pool, logger: Logge
   const cipher = config.CREDENTIALS_KEY ? createCredentialCipher(config.CREDENTIALS_KEY) : undefined;
 
   const providers: Record<string, ProviderActions> = {};
+  /** Reconciliation needs a way to ask for a user's connections: SnapTrade's secrets (so their key), Vezgo's loginNames. */
+  const listings: Record<string, ConnectionListing> = {};
   if (config.SNAPTRADE_CLIENT_ID && config.SNAPTRADE_CONSUMER_KEY) {
-    providers.snaptrade = createSnapTradeActions({
+    const snapTrade: SnapTradeActionsConfig = {
       clientId: config.SNAPTRADE_CLIENT_ID,
       consumerKey: config.SNAPTRADE_CONSUMER_KEY,
       basePath: config.SNAPTRADE_API_URL,
       userSecret: async (userId) => (cipher ? loadCredential(pool, cipher, 'snaptrade', userId) : null),
-    });
+    };
+    providers.snaptrade = createSnapTradeActions(snapTrade);
+    if (cipher) listings.snaptrade = createSnapTradeListing(snapTrade);
   }
   if (config.VEZGO_CLIENT_ID && config.VEZGO_CLIENT_SECRET) {
-    providers.vezgo = createVezgoActions({
+    const vezgo: VezgoActionsConfig = {
       clientId: config.VEZGO_CLIENT_ID,
       secret: config.VEZGO_CLIENT_SECRET,
       baseURL: config.VEZGO_API_URL,
       loginName: (userId) => loadLoginName(pool, 'vezgo', userId),
-    });
+    };
+    providers.vezgo = createVezgoActions(vezgo);
+    listings.vezgo = createVezgoListing(vezgo);
   }
 
   const notifier = createNotifier({
@@ -140,6 +156,8 @@ export function activityDepsFrom(config: WorkerConfig, pool: Pool, logger: Logge
     notifier,
     providers,
     promptGate: createPromptGate({ pool, outages, quietHours: config.QUIET_HOURS }),
+    listings,
+    deliver: createDelivery({ client, pool, logger, taskQueue: config.TEMPORAL_TASK_QUEUE, workflowEventsPerRun: config.WORKFLOW_EVENTS_PER_RUN }).deliver,
     policy: {
       reauthGraceMs: config.REAUTH_GRACE,
       reminderCadenceMs: config.REAUTH_REMINDER_CADENCE,

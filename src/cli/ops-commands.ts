@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Connection, Client } from '@temporalio/client';
 import { z } from 'zod';
 import { ConfigError, loadConfig, receiverConfigSchema } from '../config/config.ts';
 import { adaptersFrom } from '../providers/registry.ts';
@@ -8,6 +9,8 @@ import { createPool, type Pool } from '../db/pool.ts';
 import { createReceiptLedger } from '../db/receipt-ledger.ts';
 import { listNotifications } from '../db/outbox-store.ts';
 import { connectionTimeline, journalBacklog, listAlerts, listConnections, listDeadLetters, listIgnored, resolveAlertById } from '../db/ops-queries.ts';
+import { listRuns } from '../db/reconciliation-store.ts';
+import { reconcilableProviders, triggerReconciliation } from '../temporal/reconcile-schedules.ts';
 import { table, type CliIo } from './cli-io.ts';
 
 export const usage = `usage: npm run ops -- <command>
@@ -20,13 +23,39 @@ export const usage = `usage: npm run ops -- <command>
   journal backlog [--limit N]                                events journaled but not yet signalled
   notifications list [--status pending|sending|sent|failed|cancelled|skipped] [--provider P] [--limit N]
   alerts list [--all]
-  alerts resolve <id>`;
+  alerts resolve <id>
+  reconcile runs [--provider P] [--limit N]                 users checked and corrections, latest first
+  reconcile now [--provider P]                              through the Schedule (needs TEMPORAL_ADDRESS)`;
 
 class UsageError extends Error {}
 /** The replay was refused or could not be done; nothing changed. */
 class ReplayRefused extends Error {}
 
 const opsConfigSchema = z.object({ DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL') });
+const temporalConfigSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'host:port'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+});
+
+/** Runs through each provider's Schedule, so they show there beside the scheduled ones. */
+async function triggerRuns(io: CliIo, provider: string | undefined): Promise<void> {
+  if (provider !== undefined && !(reconcilableProviders as readonly string[]).includes(provider)) {
+    throw new UsageError(`--provider takes ${reconcilableProviders.join(' or ')}`);
+  }
+  const config = loadConfig(temporalConfigSchema, io.env);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const triggered: string[] = [];
+    for (const candidate of provider ? [provider] : reconcilableProviders) {
+      if (await triggerReconciliation(client, candidate)) triggered.push(candidate);
+    }
+    if (triggered.length === 0) throw new Error('no reconciliation schedule to trigger: RECONCILE_INTERVAL is off, or the worker has no API client for that provider');
+    io.out(`reconciliation started for ${triggered.join(', ')} (after the run in progress, if any); see: reconcile runs`);
+  } finally {
+    await connection.close();
+  }
+}
 
 type Command = (pool: Pool, args: string[], io: CliIo) => Promise<void>;
 
@@ -112,6 +141,15 @@ const commands: Record<string, Command> = {
   async 'alerts list'(pool, args, io) {
     const { values } = parse(args, { all: { type: 'boolean', default: false } });
     io.out(table(await listAlerts(pool, values.all === true), ['id', 'kind', 'scope', 'status', 'occurrences', 'opened_at', 'message']));
+  },
+  async 'reconcile runs'(pool, args, io) {
+    const { values } = parse(args, listOptions);
+    const rows = await listRuns(pool, text(values.provider), limitOf(values.limit));
+    io.out(table(rows, ['id', 'provider', 'status', 'started_at', 'finished_at', 'users_checked', 'users_failed', 'corrections']));
+  },
+  async 'reconcile now'(_pool, args, io) {
+    const { values } = parse(args, { provider: { type: 'string' } });
+    await triggerRuns(io, text(values.provider));
   },
   async 'alerts resolve'(pool, args, io) {
     const { positionals } = parse(args, {}, 1);

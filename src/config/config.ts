@@ -6,6 +6,7 @@ import { lifecycleEnv } from './lifecycle-config.ts';
 import { temporalEnv } from './temporal-config.ts';
 import { apiAuthEnv, checkJwtSettings } from './api-config.ts';
 import { metricsEnv } from './metrics-config.ts';
+import { reconcileEnv } from './reconcile-config.ts';
 
 const list = z
   .string()
@@ -22,9 +23,11 @@ const sharedSchema = z.object({
   ...temporalEnv,
 });
 
-export const workerConfigSchema = sharedSchema.extend(lifecycleEnv).extend({
+export const workerConfigSchema = sharedSchema.extend(lifecycleEnv).extend(reconcileEnv).extend({
   /** A workflow bundle built ahead of time (bundleWorkflowCode); the worker bundles at start otherwise. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /** Bound on events applied by one workflow run before it continues as new (the worker starts them too: reconciliation). */
+  WORKFLOW_EVENTS_PER_RUN: z.coerce.number().int().min(1).default(500),
 });
 
 export const receiverConfigSchema = workerConfigSchema.extend({
@@ -48,8 +51,6 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   SWEEP_INTERVAL: durationMs.default(5_000),
   /** How old an undispatched event must be before the sweeper takes it over from the immediate path. */
   SWEEP_GRACE: durationMs.default(10_000),
-  /** Bound on events applied by one workflow run before it continues as new. */
-  WORKFLOW_EVENTS_PER_RUN: z.coerce.number().int().min(1).default(500),
 })
   .extend(upvestReceiverEnv)
   .extend(vibeReceiverEnv)

@@ -24,7 +24,7 @@ export async function saveConnectionEvent(pool: Pool, record: ConnectionEventRec
     await client.query(
       `INSERT INTO connection_events (provider, event_id, connection_id, event_type, occurred_at, outcome, account_id, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, event_id) DO NOTHING`,
-      [c.provider, storableText(event.eventId), c.connectionId, event.type, event.occurredAt, outcome, event.accountId ?? null, toJsonb(event.detail)],
+      [c.provider, storableText(event.eventId), c.connectionId, event.type, event.occurredAt, outcome, event.accountId ?? null, toJsonb(detailOf(event))],
     );
     for (const account of accounts) {
       if (account.removed) {
@@ -40,6 +40,11 @@ export async function saveConnectionEvent(pool: Pool, record: ConnectionEventRec
       }
     }
   });
+}
+
+/** The timeline shows where an event came from when it was not a provider's delivery. */
+function detailOf(event: ConnectionEvent): ConnectionEvent['detail'] {
+  return event.source ? { ...event.detail, source: event.source } : event.detail;
 }
 
 /**

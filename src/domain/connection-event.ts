@@ -66,6 +66,11 @@ export const connectionEventSchema = z.object({
   detail: z.record(z.string(), detailValue),
   /** The receiving request's id, so logs follow an event from receipt to the activity that applied it. */
   requestId: z.string().max(128).optional(),
+  /**
+   * Absent for what a provider sent; `reconciliation` for what a comparison with the provider's API
+   * found missing. The lifecycle treats both alike; operators see which it was.
+   */
+  source: z.literal('reconciliation').optional(),
 });
 
 export type ConnectionEventType = z.infer<typeof connectionEventTypeSchema>;

@@ -10,7 +10,9 @@ export async function callProvider<T>(provider: string, operation: string, reque
   try {
     return await request();
   } catch (error) {
-    const status = (error as { response?: { status?: unknown } }).response?.status;
+    // Vezgo throws axios's error (status on its response); SnapTrade's SDK its own SnaptradeError (status on it).
+    const failed = error as { response?: { status?: unknown }; status?: unknown };
+    const status = failed.response?.status ?? failed.status;
     if (typeof status !== 'number') throw new ProviderCallFailed(`${provider} ${operation}: no answer`, true);
     throw new ProviderCallFailed(`${provider} ${operation} answered ${status}`, status >= 500 || status === 408 || status === 429, status);
   }

@@ -9,14 +9,17 @@ import type { UserWorkflowInput } from '../../workflows/user-workflow.ts';
 import { providerKey, userIdKey } from '../../workflows/search-attributes.ts';
 import { userWorkflowId } from './workflow-ids.ts';
 
-export interface DispatcherDeps {
+export interface DeliveryDeps {
   client: Client;
   pool: Pool;
   taskQueue: string;
   workflowEventsPerRun: number;
+  logger: Logger;
+}
+
+export interface DispatcherDeps extends DeliveryDeps {
   sweepIntervalMs: number;
   sweepGraceMs: number;
-  logger: Logger;
 }
 
 const SIGNAL_DEADLINE_MS = 10_000;
@@ -39,12 +42,90 @@ const MAX_QUEUED = 10_000;
  * signalled twice; the workflows drop ids they have seen.
  */
 export function createDispatcher(deps: DispatcherDeps) {
-  const { client, pool, logger } = deps;
+  const { pool, logger } = deps;
+  const { deliver, flush } = createDelivery(deps);
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> = Promise.resolve();
   const inFlight = new Set<Promise<unknown>>();
   let queued: PendingDispatch[] = [];
   let head = 0;
+
+  function pump(): void {
+    while (inFlight.size < MAX_IN_FLIGHT && head < queued.length) {
+      const next = queued[head]!;
+      head += 1;
+      if (head === queued.length) {
+        queued = [];
+        head = 0;
+      }
+      const sending: Promise<unknown> = deliver(next).finally(() => {
+        inFlight.delete(sending);
+        pump();
+      });
+      inFlight.add(sending);
+    }
+  }
+
+  /** Right after the ack, without waiting; what fails or does not fit stays in the journal for the sweeper. */
+  function dispatchNow(items: readonly PendingDispatch[]): void {
+    if (head * 2 >= queued.length) {
+      queued = queued.slice(head);
+      head = 0;
+    }
+    queued.push(...items.slice(0, Math.max(0, MAX_QUEUED - (queued.length - head))));
+    pump();
+  }
+
+  /** One batch; how many rows it claimed, so a full batch is followed at once by the next. */
+  async function sweepOnce(): Promise<number> {
+    const rows = await claimUndispatched(pool, deps.sweepGraceMs, SWEEP_BATCH, SWEEP_LEASE_MS);
+    let delivered = 0;
+    // Rows of one workflow may be signalled in any order: the lifecycle orders by occurredAt.
+    for (let i = 0; i < rows.length; i += SWEEP_PARALLEL) {
+      const results = await Promise.all(rows.slice(i, i + SWEEP_PARALLEL).map(deliver));
+      delivered += results.filter(Boolean).length;
+    }
+    if (rows.length > 0) logger.info({ found: rows.length, delivered }, 'sweeper dispatched journaled events');
+    return rows.length;
+  }
+
+  function start(): void {
+    const tick = () => {
+      sweeping = sweepOnce()
+        .catch((error: unknown) => {
+          logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'sweep failed');
+          return 0;
+        })
+        .then((claimed) => {
+          if (timer) timer = setTimeout(tick, claimed === SWEEP_BATCH ? 0 : deps.sweepIntervalMs);
+        });
+    };
+    timer = setTimeout(tick, deps.sweepIntervalMs);
+  }
+
+  /** Stops sweeping and waits for sends in flight and their marks, so the Temporal connection can close under none. */
+  async function stop(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    await sweeping;
+    // Queued events are journaled: the next receiver's sweeper sends them.
+    queued = [];
+    head = 0;
+    await Promise.allSettled([...inFlight]);
+    await flush();
+  }
+
+  return { dispatchNow, sweepOnce, start, stop };
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>;
+
+/**
+ * One journaled event to its workflow(s), marked dispatched; a failure is left to the sweeper (with
+ * backoff). The worker uses this alone for what it journals itself (reconciliation).
+ */
+export function createDelivery(deps: DeliveryDeps) {
+  const { client, pool, logger } = deps;
   let confirmed: string[] = [];
   let marking: Promise<void> | undefined;
 
@@ -114,72 +195,10 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
   }
 
-  function pump(): void {
-    while (inFlight.size < MAX_IN_FLIGHT && head < queued.length) {
-      const next = queued[head]!;
-      head += 1;
-      if (head === queued.length) {
-        queued = [];
-        head = 0;
-      }
-      const sending: Promise<unknown> = deliver(next).finally(() => {
-        inFlight.delete(sending);
-        pump();
-      });
-      inFlight.add(sending);
-    }
-  }
-
-  /** Right after the ack, without waiting; what fails or does not fit stays in the journal for the sweeper. */
-  function dispatchNow(items: readonly PendingDispatch[]): void {
-    if (head * 2 >= queued.length) {
-      queued = queued.slice(head);
-      head = 0;
-    }
-    queued.push(...items.slice(0, Math.max(0, MAX_QUEUED - (queued.length - head))));
-    pump();
-  }
-
-  /** One batch; how many rows it claimed, so a full batch is followed at once by the next. */
-  async function sweepOnce(): Promise<number> {
-    const rows = await claimUndispatched(pool, deps.sweepGraceMs, SWEEP_BATCH, SWEEP_LEASE_MS);
-    let delivered = 0;
-    // Rows of one workflow may be signalled in any order: the lifecycle orders by occurredAt.
-    for (let i = 0; i < rows.length; i += SWEEP_PARALLEL) {
-      const results = await Promise.all(rows.slice(i, i + SWEEP_PARALLEL).map(deliver));
-      delivered += results.filter(Boolean).length;
-    }
-    if (rows.length > 0) logger.info({ found: rows.length, delivered }, 'sweeper dispatched journaled events');
-    return rows.length;
-  }
-
-  function start(): void {
-    const tick = () => {
-      sweeping = sweepOnce()
-        .catch((error: unknown) => {
-          logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'sweep failed');
-          return 0;
-        })
-        .then((claimed) => {
-          if (timer) timer = setTimeout(tick, claimed === SWEEP_BATCH ? 0 : deps.sweepIntervalMs);
-        });
-    };
-    timer = setTimeout(tick, deps.sweepIntervalMs);
-  }
-
-  /** Stops sweeping and waits for sends in flight and their marks, so the Temporal connection can close under none. */
-  async function stop(): Promise<void> {
-    clearTimeout(timer);
-    timer = undefined;
-    await sweeping;
-    // Queued events are journaled: the next receiver's sweeper sends them.
-    queued = [];
-    head = 0;
-    await Promise.allSettled([...inFlight]);
+  /** Resolves once every confirmed row is marked. */
+  async function flush(): Promise<void> {
     await marking;
   }
 
-  return { dispatchNow, sweepOnce, start, stop };
+  return { deliver, flush };
 }
-
-export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -17,9 +17,20 @@ export interface FakeSnapTradeAccount {
   positions: FakeSnapTradePosition[];
 }
 
+/** A brokerage authorization (connection) as SnapTrade's API lists it. */
+export interface FakeAuthorization {
+  id: string;
+  brokerageId: string;
+  createdDate: string;
+  disabled: boolean;
+  disabledDate: string | null;
+}
+
 export interface FakeSnapTrade extends RecordingServer {
   /** Accounts and positions by connection (authorization id); one not set here has the default pair of accounts. */
   accounts: Map<string, FakeSnapTradeAccount[]>;
+  /** Each user's brokerage authorizations (`GET /authorizations`), by user id; a user not set here has none. */
+  authorizations: Map<string, FakeAuthorization[]>;
 }
 
 /** What a connection holds unless a test says otherwise: a stock account and a crypto account. */
@@ -49,6 +60,7 @@ export function defaultSnapTradeAccounts(authorizationId: string): FakeSnapTrade
  */
 export async function startFakeSnapTrade(): Promise<FakeSnapTrade> {
   const accounts = new Map<string, FakeSnapTradeAccount[]>();
+  const authorizations = new Map<string, FakeAuthorization[]>();
   const accountsOf = (authorizationId: string) => accounts.get(authorizationId) ?? defaultSnapTradeAccounts(authorizationId);
   /** Accounts as last listed, which is how a client learns their ids. */
   const listed = new Map<string, FakeSnapTradeAccount>();
@@ -61,8 +73,20 @@ export async function startFakeSnapTrade(): Promise<FakeSnapTrade> {
     if (method === 'POST' && refresh) {
       return { status: 200, body: { detail: 'Connection refresh scheduled', brokerage_authorization: { id: refresh[1] } } };
     }
+    const userId = url.searchParams.get('userId') ?? '';
+    if (method === 'GET' && url.pathname === '/api/v1/authorizations') {
+      return { status: 200, body: (authorizations.get(userId) ?? []).map(authorizationBody) };
+    }
     const authorization = /^\/api\/v1\/authorizations\/([^/]+)$/.exec(url.pathname);
-    if (method === 'DELETE' && authorization) return { status: 204 };
+    if (method === 'DELETE' && authorization) {
+      const id = decodeURIComponent(authorization[1]!);
+      authorizations.set(userId, (authorizations.get(userId) ?? []).filter((a) => a.id !== id));
+      return { status: 204 };
+    }
+    if (method === 'GET' && authorization) {
+      const found = (authorizations.get(userId) ?? []).find((a) => a.id === decodeURIComponent(authorization[1]!));
+      return found ? { status: 200, body: authorizationBody(found) } : { status: 404, body: { detail: 'Connection not found', status_code: 404 } };
+    }
     const listAccounts = /^\/api\/v1\/authorizations\/([^/]+)\/accounts$/.exec(url.pathname);
     if (method === 'GET' && listAccounts) {
       const authorizationId = decodeURIComponent(listAccounts[1]!);
@@ -78,7 +102,23 @@ export async function startFakeSnapTrade(): Promise<FakeSnapTrade> {
     }
     return { status: 404, body: { detail: 'not found', status_code: 404 } };
   });
-  return Object.assign(server, { accounts });
+  return Object.assign(server, { accounts, authorizations });
+}
+
+function authorizationBody(authorization: FakeAuthorization) {
+  return {
+    id: authorization.id,
+    created_date: authorization.createdDate,
+    updated_date: authorization.disabledDate ?? authorization.createdDate,
+    brokerage: { id: authorization.brokerageId, slug: 'ALPACA', name: 'Alpaca', display_name: 'Alpaca', enabled: true, maintenance_mode: false },
+    name: 'Connection-1',
+    type: 'read',
+    disabled: authorization.disabled,
+    disabled_date: authorization.disabledDate,
+    meta: {},
+    is_eligible_for_payout: false,
+    data_freshness_mode: 'realtime',
+  };
 }
 
 function accountBody(authorizationId: string, account: FakeSnapTradeAccount) {
@@ -118,14 +158,61 @@ function positionsBody(account: FakeSnapTradeAccount) {
   };
 }
 
-/** Vezgo's API as the SDK uses it: a token for a loginName, then `POST /accounts/:id/sync`. */
-export async function startFakeVezgo(): Promise<RecordingServer> {
-  return startRecordingServer(({ method, path }) => {
-    if (method === 'POST' && path === '/v1/auth/token') return { status: 200, body: { token: unsignedJwt({ exp: Math.floor(Date.now() / 1000) + 3600 }) } };
+export interface FakeVezgoAccount {
+  id: string;
+  provider: string;
+  createdAt: number;
+}
+
+export interface FakeVezgo extends RecordingServer {
+  /** Each user's accounts (`GET /accounts`), by loginName; a user not set here has none. */
+  accounts: Map<string, FakeVezgoAccount[]>;
+}
+
+/**
+ * Vezgo's API as the SDK uses it: a token for a loginName (its `loginName` header), then
+ * `GET /accounts`, `GET /accounts/:id`, `POST /accounts/:id/sync` for that user.
+ */
+export async function startFakeVezgo(): Promise<FakeVezgo> {
+  const accounts = new Map<string, FakeVezgoAccount[]>();
+  const server = await startRecordingServer(({ method, path, headers }) => {
+    if (method === 'POST' && path === '/v1/auth/token') {
+      return { status: 200, body: { token: unsignedJwt({ sub: headers.loginname, exp: Math.floor(Date.now() / 1000) + 3600 }) } };
+    }
+    const loginName = loginNameOf(headers.authorization);
     const sync = /^\/v1\/accounts\/([^/]+)\/sync$/.exec(path);
     if (method === 'POST' && sync) return { status: 200, body: { id: sync[1], status: 'syncing' } };
+    if (method === 'GET' && path === '/v1/accounts') return { status: 200, body: (accounts.get(loginName) ?? []).map(vezgoAccountBody) };
+    const one = /^\/v1\/accounts\/([^/?]+)$/.exec(path);
+    if (method === 'GET' && one) {
+      const found = (accounts.get(loginName) ?? []).find((a) => a.id === decodeURIComponent(one[1]!));
+      return found ? { status: 200, body: vezgoAccountBody(found) } : { status: 404, body: { error: 'Account not found' } };
+    }
     return { status: 404, body: { error: 'not found' } };
   });
+  return Object.assign(server, { accounts });
+}
+
+function loginNameOf(authorization: string | string[] | undefined): string {
+  const token = typeof authorization === 'string' ? authorization.replace(/^Bearer /, '') : '';
+  try {
+    return String((JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub?: unknown }).sub ?? '');
+  } catch {
+    return '';
+  }
+}
+
+/** As Vezgo's README shows an account: no status, no error. */
+function vezgoAccountBody(account: FakeVezgoAccount) {
+  return {
+    id: account.id,
+    provider: { name: account.provider, display_name: account.provider, logo: '', type: 'oauth', scopes: [], resource_type: 'provider' },
+    balances: [],
+    blockchain: null,
+    created_at: account.createdAt,
+    updated_at: account.createdAt,
+    resource_type: 'account',
+  };
 }
 
 function unsignedJwt(payload: object): string {

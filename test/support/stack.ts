@@ -49,6 +49,8 @@ export function testConfig(env: Record<string, string> = {}, temporalAddress?: s
     SWEEP_GRACE: '500ms',
     // Tests read the gauges right after what they change; the snapshot's window has a test of its own.
     METRICS_REFRESH: '0ms',
+    // Schedules outlive a test file on the shared dev server: only the tests of reconciliation make them.
+    RECONCILE_INTERVAL: 'off',
     ...env,
   });
 }
