@@ -67,7 +67,6 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const bundlePath = overrides.workflowBundlePath ?? config.WORKFLOW_BUNDLE_PATH ?? (existsSync(builtBundlePath) ? builtBundlePath : undefined);
-  const deps = activityDepsFrom(config, pool, logger);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
