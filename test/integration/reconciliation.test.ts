@@ -6,11 +6,12 @@ import { reconcileScheduleId } from '../../src/temporal/reconcile-schedules.ts';
 import { startAppBackend, type AppBackend } from '../support/app-backend.ts';
 import { snapTradeSdkEnv, startFakeSnapTrade, startFakeVezgo, type FakeSnapTrade, type FakeVezgo } from '../support/fake-providers.ts';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.ts';
-import { snapTradePayload } from '../support/snaptrade.ts';
+import { signedSnapTrade, snapTradePayload } from '../support/snaptrade.ts';
 import { API_TOKEN, startStack, startTestWorker, type Stack } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 const headers = { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' };
+const CONSUMER_KEY = 'consumer-key-reconcile';
 const GRACE_MS = 8_000;
 const MAX_RPS = 5;
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
@@ -34,7 +35,7 @@ describe('reconciliation against the providers\u2019 APIs', () => {
     [snaptrade, vezgo, app, opsChat] = await Promise.all([startFakeSnapTrade(), startFakeVezgo(), startAppBackend(), startRecordingServer()]);
     stack = await startStack({
       env: {
-        ...snapTradeSdkEnv(snaptrade, 'consumer-key-reconcile'),
+        ...snapTradeSdkEnv(snaptrade, CONSUMER_KEY),
         VEZGO_CLIENT_ID: 'vezgo-client-reconcile',
         VEZGO_CLIENT_SECRET: 'vezgo-secret-reconcile',
         VEZGO_API_URL: `${vezgo.url}/v1`,
@@ -84,7 +85,8 @@ describe('reconciliation against the providers\u2019 APIs', () => {
   }
 
   async function webhook(eventType: string, userId: string, connectionId: string, eventTimestamp: string): Promise<void> {
-    const res = await stack.post('/webhooks/snaptrade', snapTradePayload(eventType, { userId, brokerageAuthorizationId: connectionId, brokerageId: 'brokerage-alpaca', eventTimestamp }));
+    const delivery = signedSnapTrade(snapTradePayload(eventType, { userId, brokerageAuthorizationId: connectionId, brokerageId: 'brokerage-alpaca', eventTimestamp }), CONSUMER_KEY);
+    const res = await stack.post('/webhooks/snaptrade', delivery.body, delivery.headers);
     assert.equal(res.status, 200);
   }
 
