@@ -128,27 +128,21 @@ export function createMetrics(options: MetricsOptions) {
     help: 'What reconciliation against the providers\' APIs found missed and corrected, by provider and kind (added, broken, fixed, deleted).',
     labelNames: ['provider', 'kind'],
     registers: [registry],
-    async collect() {
-      const { rows } = await pool.query<{ provider: string; kind: string; n: number }>(
-        `SELECT provider, kind, count(*)::int AS n FROM reconciliation_corrections GROUP BY provider, kind`,
-      );
+    collect() {
+      if (!snapshot) return;
       this.reset();
-      for (const row of rows) this.inc({ provider: row.provider, kind: row.kind }, row.n);
+      for (const row of snapshot.reconciliationCorrections) this.inc({ provider: row.provider, kind: row.kind }, row.n);
     },
   });
-  new Gauge({
-    name: 'reconciliation_last_completed_timestamp_seconds',
-    help: 'When the last reconciliation run of each provider completed: alert when it is older than a few intervals.',
-    labelNames: ['provider'],
-    registers: [registry],
-    async collect() {
-      const { rows } = await pool.query<{ provider: string; at: number }>(
-        `SELECT provider, extract(epoch FROM max(finished_at))::float8 AS at FROM reconciliation_runs WHERE status = 'completed' GROUP BY provider`,
-      );
-      this.reset();
-      for (const row of rows) this.set({ provider: row.provider }, row.at);
+  fromSnapshot(
+    'reconciliation_last_completed_timestamp_seconds',
+    'When the last reconciliation run of each provider completed: alert when it is older than a few intervals.',
+    (gauge, shared) => {
+      gauge.reset();
+      for (const row of shared.reconciliationLastCompleted) gauge.set({ provider: row.provider }, row.at);
     },
-  });
+    ['provider'],
+  );
 
   return {
     registry,

@@ -9,6 +9,9 @@ export interface SharedGauges {
   notifications: { type: string; channel: string; status: string; n: number }[];
   brokenByBrokerage: { provider: string; brokerage: string; n: number }[];
   openAlerts: { kind: string; level: string; n: number }[];
+  reconciliationCorrections: { provider: string; kind: string; n: number }[];
+  /** Epoch seconds of each provider's last completed reconciliation run. */
+  reconciliationLastCompleted: { provider: string; at: number }[];
 }
 
 /** Bounds one read, so a slow Postgres cannot pile up scrapes. */
@@ -37,6 +40,12 @@ export async function readSharedGauges(pool: Pool): Promise<SharedGauges> {
     const openAlerts = await client.query<{ kind: string; level: string; n: number }>(
       `SELECT kind, level, count(*)::int AS n FROM alerts WHERE status = 'open' GROUP BY 1, 2`,
     );
+    const corrections = await client.query<{ provider: string; kind: string; n: number }>(
+      `SELECT provider, kind, count(*)::int AS n FROM reconciliation_corrections GROUP BY provider, kind`,
+    );
+    const lastCompleted = await client.query<{ provider: string; at: number }>(
+      `SELECT provider, extract(epoch FROM max(finished_at))::float8 AS at FROM reconciliation_runs WHERE status = 'completed' GROUP BY provider`,
+    );
     await client.query('COMMIT');
     return {
       takenAt: Date.now(),
@@ -46,6 +55,8 @@ export async function readSharedGauges(pool: Pool): Promise<SharedGauges> {
       notifications: notifications.rows,
       brokenByBrokerage: brokenByBrokerage.rows,
       openAlerts: openAlerts.rows,
+      reconciliationCorrections: corrections.rows,
+      reconciliationLastCompleted: lastCompleted.rows,
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
