@@ -52,8 +52,10 @@ export async function runTriggerCli(argv: readonly string[], io: TriggerIo): Pro
     return 2;
   }
   const { values, positionals } = args;
-  if (values.help) return io.out(usage), 0;
-  if (values.list) return io.out(catalogListing()), 0;
+  if (values.help || values.list) {
+    io.out(values.help ? usage : catalogListing());
+    return 0;
+  }
 
   const settle = durationMs.safeParse(values.settle);
   const speed = Number(values.speed);
@@ -112,10 +114,12 @@ export async function runTriggerCli(argv: readonly string[], io: TriggerIo): Pro
     const subject = { ...defaults(provider as TriggerProvider), ...explicit };
     return (await deliver(provider as TriggerProvider, template, [subject], context, values.json, print)) ? 0 : 1;
   } catch (error) {
-    if (error instanceof UsageError) return io.err(`${error.message}\n\n${usage}`), 2;
-    if (error instanceof MissingSecret) return io.err(error.message), 2;
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n\n${usage}`);
+      return 2;
+    }
     io.err(error instanceof Error ? error.message : String(error));
-    return 1;
+    return error instanceof MissingSecret ? 2 : 1;
   }
 }
 

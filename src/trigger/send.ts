@@ -65,8 +65,9 @@ export async function send(provider: TriggerProvider, template: EventTemplate, s
 /** The state after: once the worker has recorded the new event, or as it is when `settleMs` runs out. */
 export async function stateAfter(sent: Sent, context: TriggerContext): Promise<StateRead> {
   if (!sent.connectionId) return readUser(sent.provider, sent.subject.user, context);
-  const changes = sent.status === 200 && (sent.answer as { events?: unknown }).events !== undefined && Number((sent.answer as { events: unknown }).events) > 0;
-  const deadline = Date.now() + (changes ? context.settleMs : 0);
+  // Only a delivery that journaled events changes anything worth waiting for.
+  const journaled = sent.status === 200 && Number((sent.answer as { events?: unknown } | null)?.events ?? 0) > 0;
+  const deadline = Date.now() + (journaled ? context.settleMs : 0);
   for (;;) {
     const read = await readConnection(sent.provider, sent.connectionId, context);
     const applied = read.kind === 'connection' && read.connection.events.some((event) => !sent.before.has(event.eventId));
