@@ -139,3 +139,22 @@ describe('Vibe Trading webhooks', () => {
     assert.equal(stack.logs.join('').includes(VIBE_SECRET), false);
   });
 });
+
+describe('Vibe’s allowlist behind one proxy (TRUST_PROXY=1), as deployed', () => {
+  let stack: Stack;
+  before(async () => {
+    // The test client on loopback plays the proxy: it appends the address it saw to X-Forwarded-For.
+    stack = await startStack({ withoutWorker: true, env: { VIBE_WEBHOOK_SECRET: VIBE_SECRET, VIBE_ACCOUNT_ID: ACCOUNT, VIBE_ALLOWED_IPS: '203.0.113.0/24', TRUST_PROXY: '1' } });
+  });
+  after(() => stack.stop());
+
+  const sendVia = (forwardedFor: string) => {
+    const raw = JSON.stringify(vibeExample('order.created'));
+    return stack.post('/webhooks/vibe', raw, { 'x-webhook-signature': vibeSignature(raw), 'x-forwarded-for': forwardedFor });
+  };
+
+  test('an allowed address the client wrote into X-Forwarded-For is not believed; the one the proxy appended is', async () => {
+    assert.equal((await sendVia('203.0.113.9, 198.18.0.7')).status, 403);
+    assert.equal((await sendVia('198.18.0.7, 203.0.113.9')).status, 200);
+  });
+});
