@@ -1,4 +1,4 @@
-import type { Sent, StateRead } from './send.ts';
+import type { ConnectionRead, Sent, StateRead } from './send.ts';
 
 /** One delivery and what became of it, for a person at a terminal. */
 export function describe(sent: Sent, state: StateRead): string {
@@ -46,10 +46,15 @@ function describeState(sent: Sent, state: StateRead): string {
         `${c.provider}/${c.connectionId}: ${c.state}${c.stateSince ? ` since ${c.stateSince}` : ''}`,
         ...(c.userId ? [`user ${c.userId}`] : []),
         ...(c.brokerageId ? [`brokerage ${c.brokerageId}`] : []),
-        ...(c.reauth ? [`reauth ${JSON.stringify(c.reauth)}`] : []),
+        ...(c.reauth ? [describeReauth(c.reauth)] : []),
         ...(latest ? [`latest ${latest.detail?.providerEventType ?? latest.type} ${latest.outcome}`] : []),
       ];
       return parts.join(' · ');
     }
   }
+}
+
+function describeReauth(reauth: NonNullable<ConnectionRead['reauth']>): string {
+  if (reauth.exhausted) return `prompts exhausted after ${reauth.promptsSent}`;
+  return `${reauth.promptsSent} prompt(s) sent${reauth.nextPromptAt ? `, next at ${reauth.nextPromptAt}` : ''}`;
 }

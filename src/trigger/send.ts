@@ -36,7 +36,7 @@ export interface ConnectionRead {
   brokerageId: string | null;
   state: string;
   stateSince: string | null;
-  reauth: unknown;
+  reauth: { promptsSent: number; nextPromptAt: string | null; exhausted: boolean } | null;
   events: { eventId: string; type: string; outcome: string; detail?: { providerEventType?: string } }[];
 }
 
