@@ -6,5 +6,7 @@ export {
   type AttemptView,
   type ConnectionsClientOptions,
 } from './client/connections-client.ts';
+export type { UserWorkflowSummary } from './temporal/user-workflows.ts';
+export { userIdAttributeFrom, type UserIdAttribute } from './temporal/user-id-attribute.ts';
 export type { ConnectionView } from './domain/connection-view.ts';
 export type { ConnectionEvent } from './domain/connection-event.ts';

@@ -14,6 +14,7 @@ import { createMetrics } from './metrics/metrics.ts';
 import { ConnectionsClient } from './client/connections-client.ts';
 import { createTemporalClient } from './temporal/client.ts';
 import { createEncryptionCodec } from './temporal/encryption-codec.ts';
+import { userIdAttributeFrom } from './temporal/user-id-attribute.ts';
 
 /**
  * The receiver process's composition root: everything it starts is wired here. `npm run receiver`
@@ -45,8 +46,10 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
     : createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, encryptionKey: config.TEMPORAL_ENCRYPTION_KEY });
   const client = overrides.client ?? temporal!.client;
   const trustUiOrigin = overrides.trustUiOrigin;
+  const userIdAttribute = userIdAttributeFrom(config.TEMPORAL_ENCRYPTION_KEY);
   const dispatcher = createDispatcher({
     client,
+    userIdAttribute,
     pool,
     logger,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -120,6 +123,7 @@ export function receiverApp(config: Config, { pool, metricsPool, client, logger,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       attemptTimeoutMs: config.ATTEMPT_TIMEOUT,
       workflowEventsPerRun: config.WORKFLOW_EVENTS_PER_RUN,
+      userIdAttribute: userIdAttributeFrom(config.TEMPORAL_ENCRYPTION_KEY),
     }),
     credentialCipher: config.CREDENTIALS_KEY ? createCredentialCipher(config.CREDENTIALS_KEY) : undefined,
     temporalReachable: async () => {

@@ -24,6 +24,7 @@ import { createVezgoActions, type VezgoActionsConfig } from './providers/vezgo/a
 import { createVezgoListing } from './providers/vezgo/listing.ts';
 import { createCredentialCipher } from './security/credential-cipher.ts';
 import { createDelivery } from './temporal/dispatcher.ts';
+import { userIdAttributeFrom } from './temporal/user-id-attribute.ts';
 import { dataConverterFor } from './temporal/encryption-codec.ts';
 import { ensureReconcileSchedules } from './temporal/reconcile-schedules.ts';
 import { ensureSearchAttributes } from './temporal/search-attributes.ts';
@@ -156,7 +157,14 @@ export function activityDepsFrom(config: WorkerConfig, pool: Pool, logger: Logge
     providers,
     promptGate: createPromptGate({ pool, outages, quietHours: config.QUIET_HOURS }),
     listings,
-    deliver: createDelivery({ client, pool, logger, taskQueue: config.TEMPORAL_TASK_QUEUE, workflowEventsPerRun: config.WORKFLOW_EVENTS_PER_RUN }).deliver,
+    deliver: createDelivery({
+      client,
+      pool,
+      logger,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowEventsPerRun: config.WORKFLOW_EVENTS_PER_RUN,
+      userIdAttribute: userIdAttributeFrom(config.TEMPORAL_ENCRYPTION_KEY),
+    }).deliver,
     policy: {
       reauthGraceMs: config.REAUTH_GRACE,
       reminderCadenceMs: config.REAUTH_REMINDER_CADENCE,

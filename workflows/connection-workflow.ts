@@ -22,6 +22,11 @@ export interface ConnectionWorkflowInput {
   provider: string;
   connectionId: string;
   maxEventsPerRun: number;
+  /**
+   * The UserId search attribute, as the starter computed it (a keyed hash when payloads are
+   * encrypted); runs started before it existed publish the state's user id, as they did.
+   */
+  userIdAttribute?: string;
   /** Carried over by continue-as-new. */
   state?: ConnectionState;
   pending?: ConnectionEvent[];
@@ -53,13 +58,14 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   // A fresh run may follow a closed one (a late event after deletion): Postgres remembers the past.
   if (!input.state) state = (await persistence.loadConnection(input.provider, input.connectionId)) ?? state;
   const policy = await policies.lifecyclePolicy();
-  publishSearchAttributes(state);
+  const publish = (current: ConnectionState) => publishSearchAttributes(current, input.userIdAttribute ?? current.userId ?? undefined);
+  publish(state);
 
   async function step(next: ConnectionState, effects: Effect[]): Promise<void> {
     const before = state;
     state = next;
     await applyEffects(next, effects);
-    if (summaryOf(next) !== summaryOf(before) || next.userId !== before.userId) publishSearchAttributes(next);
+    if (summaryOf(next) !== summaryOf(before) || next.userId !== before.userId) publish(next);
   }
 
   let complete = false;
@@ -180,12 +186,12 @@ async function bestEffort(what: string, call: () => Promise<unknown>): Promise<v
 }
 
 /** Search attributes to filter by, and a memo that tells the connection's story in one line. */
-function publishSearchAttributes(state: ConnectionState): void {
+function publishSearchAttributes(state: ConnectionState, userIdAttribute: string | undefined): void {
   upsertSearchAttributes([
     { key: connectionStateKey, value: state.status },
     { key: providerKey, value: state.provider },
     { key: reauthExhaustedKey, value: state.reauth?.exhausted ?? false },
-    ...(state.userId ? [{ key: userIdKey, value: state.userId }] : []),
+    ...(userIdAttribute ? [{ key: userIdKey, value: userIdAttribute }] : []),
     ...(state.brokerageId ? [{ key: brokerageIdKey, value: state.brokerageId }] : []),
   ]);
   upsertMemo({ summary: summaryOf(state) });

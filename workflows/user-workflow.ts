@@ -11,6 +11,8 @@ export interface UserWorkflowInput {
   provider: string;
   userId: string;
   maxEventsPerRun: number;
+  /** The UserId search attribute as the starter computed it (a keyed hash when payloads are encrypted). */
+  userIdAttribute?: string;
   state?: UserState;
   pending?: ConnectionEvent[];
 }
@@ -47,7 +49,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   setHandler(attemptQuery, (attemptId) => (state.backendAttempts ?? []).find((a) => a.attemptId === attemptId) ?? null);
   upsertSearchAttributes([
     { key: providerKey, value: input.provider },
-    { key: userIdKey, value: input.userId },
+    { key: userIdKey, value: input.userIdAttribute ?? input.userId },
   ]);
 
   const exit = await runEventLoop(queue, input.maxEventsPerRun, {

@@ -12,6 +12,9 @@ import { connectionTimeline, journalBacklog, listAlerts, listConnections, listDe
 import { listRuns } from '../db/reconciliation-store.ts';
 import { reconcilableProviders, triggerReconciliation } from '../temporal/reconcile-schedules.ts';
 import { table, type CliIo } from './cli-io.ts';
+import { createTemporalClient } from '../temporal/client.ts';
+import { userIdAttributeFrom, userWorkflowsQuery } from '../temporal/user-id-attribute.ts';
+import { listUserWorkflows } from '../temporal/user-workflows.ts';
 
 export const usage = `usage: npm run ops -- <command>
   connections list [--state broken|degraded|active|connecting|deleted] [--provider P] [--limit N]
@@ -25,7 +28,9 @@ export const usage = `usage: npm run ops -- <command>
   alerts list [--all]
   alerts resolve <id>
   reconcile runs [--provider P] [--limit N]                 users checked and corrections, latest first
-  reconcile now [--provider P]                              through the Schedule (needs TEMPORAL_ADDRESS)`;
+  reconcile now [--provider P]                              through the Schedule (needs TEMPORAL_ADDRESS)
+  workflows of-user <provider> <userId>                      the Web UI query for the user's workflows and,
+                                                             with TEMPORAL_ADDRESS, the workflows themselves`;
 
 class UsageError extends Error {}
 /** The replay was refused or could not be done; nothing changed. */
@@ -56,6 +61,11 @@ async function triggerRuns(io: CliIo, provider: string | undefined): Promise<voi
     await connection.close();
   }
 }
+const opsTemporalSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_ENCRYPTION_KEY: z.string().min(1).optional(),
+});
 
 type Command = (pool: Pool, args: string[], io: CliIo) => Promise<void>;
 
@@ -155,7 +165,22 @@ const commands: Record<string, Command> = {
     const { positionals } = parse(args, {}, 1);
     if (!(await resolveAlertById(pool, positionals[0]!))) throw new UsageError(`no open alert ${positionals[0]}`);
     io.out(`resolved alert ${positionals[0]}`);
+  },  async 'workflows of-user'(_pool, args, io) {
+    const { positionals } = parse(args, {}, 2);
+    const [provider, userId] = positionals as [string, string];
+    const env = loadConfig(opsTemporalSchema, io.env);
+    // The UserId search attribute holds a keyed hash when payloads are encrypted: the query names the hashes.
+    const userIdAttribute = userIdAttributeFrom(env.TEMPORAL_ENCRYPTION_KEY);
+    io.out(userWorkflowsQuery(provider, userIdAttribute.candidatesOf(userId)));
+    if (!env.TEMPORAL_ADDRESS) return;
+    const temporal = createTemporalClient({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, encryptionKey: env.TEMPORAL_ENCRYPTION_KEY });
+    try {
+      io.out(table(await listUserWorkflows(temporal.client, userIdAttribute, provider, userId), ['workflowId', 'status', 'connectionState']));
+    } finally {
+      await temporal.connection.close();
+    }
   },
+
 };
 
 /** Exit codes: 0 done, 1 failed, 2 bad usage or configuration. */

@@ -3,6 +3,8 @@ import type { BackendAttempt } from '../domain/backend-attempts.ts';
 import type { ConnectionView } from '../domain/connection-view.ts';
 import { attemptQuery, connectionStateQuery, deleteUpdate, refreshUpdate, remindUpdate, startAttemptUpdate } from '../../workflows/definitions.ts';
 import type { UserWorkflowInput } from '../../workflows/user-workflow.ts';
+import { userIdAttributeFrom, type UserIdAttribute } from '../temporal/user-id-attribute.ts';
+import { listUserWorkflows, type UserWorkflowSummary } from '../temporal/user-workflows.ts';
 import { connectionWorkflowId, userWorkflowId } from '../temporal/workflow-ids.ts';
 import { decodeAttemptId, encodeAttemptId } from './attempt-id.ts';
 
@@ -11,6 +13,11 @@ export interface ConnectionsClientOptions {
   /** How long an attempt waits for the provider's webhook before it is abandoned. */
   attemptTimeoutMs: number;
   workflowEventsPerRun?: number;
+  /**
+   * The UserId search attribute of the workflows it starts, and how it finds a user's workflows:
+   * `userIdAttributeFrom(TEMPORAL_ENCRYPTION_KEY)`. Plain ids when left out.
+   */
+  userIdAttribute?: UserIdAttribute;
 }
 
 export type AttemptView = Omit<BackendAttempt, 'attemptId' | 'startedAt' | 'deadline' | 'resolvedAt'> & {
@@ -34,14 +41,23 @@ export class ConnectionNotRunning extends Error {}
  * for services in the same network. `import { ConnectionsClient } from 'connection-lifecycle'`.
  */
 export class ConnectionsClient {
+  private readonly userIdAttribute: UserIdAttribute;
+
   constructor(
     private readonly client: Client,
     private readonly options: ConnectionsClientOptions,
-  ) {}
+  ) {
+    this.userIdAttribute = options.userIdAttribute ?? userIdAttributeFrom(undefined);
+  }
 
   /** Starts (or joins) the user's attempt and answers at once; the webhooks decide how it ends. */
   async startAttempt(request: { provider: string; userId: string; brokerageId?: string | null }): Promise<AttemptView> {
-    const input: UserWorkflowInput = { provider: request.provider, userId: request.userId, maxEventsPerRun: this.options.workflowEventsPerRun ?? 500 };
+    const input: UserWorkflowInput = {
+      provider: request.provider,
+      userId: request.userId,
+      maxEventsPerRun: this.options.workflowEventsPerRun ?? 500,
+      userIdAttribute: this.userIdAttribute.valueOf(request.userId),
+    };
     const attempt = await this.client.workflow.executeUpdateWithStart(startAttemptUpdate, {
       args: [{ brokerageId: request.brokerageId ?? null, timeoutMs: this.options.attemptTimeoutMs }],
       startWorkflowOperation: new WithStartWorkflowOperation('userWorkflow', {
@@ -102,6 +118,12 @@ export class ConnectionsClient {
   async connectionState(provider: string, connectionId: string): Promise<ConnectionView> {
     return this.client.workflow.getHandle(connectionWorkflowId(provider, connectionId)).query(connectionStateQuery);
   }
+
+  /** The user's workflows (connections and attempts), found by the UserId search attribute. */
+  async workflowsOfUser(provider: string, userId: string, limit = 100): Promise<UserWorkflowSummary[]> {
+    return listUserWorkflows(this.client, this.userIdAttribute, provider, userId, limit);
+  }
+
 }
 
 function viewOf(provider: string, userId: string, attempt: BackendAttempt): AttemptView {

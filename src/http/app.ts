@@ -18,6 +18,7 @@ import { metricsRoute } from './metrics-route.ts';
 import { openApiDocument } from './openapi/document.ts';
 import { readRoutes } from './read-routes.ts';
 import { userRoutes } from './user-routes.ts';
+import { userWorkflowsRoute } from './user-workflows-route.ts';
 import type { CredentialCipher } from '../security/credential-cipher.ts';
 import { requestId } from './request-id.ts';
 import { webhookRoute } from './webhook-route.ts';
@@ -55,7 +56,9 @@ export function createApp(deps: AppDeps): express.Express {
   for (const adapter of deps.adapters) app.use(webhookRoute(adapter, { ...deps, journal }));
   const authenticate = createAuthenticator(deps.auth);
   // Before the read routes: /connections/attempts/:id would otherwise read as /connections/:provider/:id.
-  if (deps.connections) app.use(attemptRoutes(deps.connections, authenticate), actionRoutes(deps.connections, deps.pool, authenticate));
+  if (deps.connections) {
+    app.use(attemptRoutes(deps.connections, authenticate), actionRoutes(deps.connections, deps.pool, authenticate), userWorkflowsRoute(deps.connections, authenticate));
+  }
   app.use(readRoutes(deps.pool, authenticate));
   app.use(userRoutes(deps.pool, authenticate, deps.credentialCipher));
   if (deps.codec) app.use(codecRoutes({ ...deps.codec, authenticate: authenticate('ops:admin') }));

@@ -7,6 +7,7 @@ import { connectionEventSignal } from '../../workflows/definitions.ts';
 import type { ConnectionWorkflowInput } from '../../workflows/connection-workflow.ts';
 import type { UserWorkflowInput } from '../../workflows/user-workflow.ts';
 import { providerKey, userIdKey } from '../../workflows/search-attributes.ts';
+import type { UserIdAttribute } from './user-id-attribute.ts';
 import { userWorkflowId } from './workflow-ids.ts';
 
 export interface DeliveryDeps {
@@ -15,6 +16,8 @@ export interface DeliveryDeps {
   taskQueue: string;
   workflowEventsPerRun: number;
   logger: Logger;
+  /** What the workflows it starts publish as their UserId search attribute. */
+  userIdAttribute: UserIdAttribute;
 }
 
 export interface DispatcherDeps extends DeliveryDeps {
@@ -131,6 +134,7 @@ export function createDelivery(deps: DeliveryDeps) {
 
   async function signal(item: PendingDispatch): Promise<void> {
     const event = item.event;
+    const userIdAttribute = deps.userIdAttribute.valueOf(event.userId);
     const options = {
       workflowId: item.workflowId,
       taskQueue: deps.taskQueue,
@@ -138,16 +142,16 @@ export function createDelivery(deps: DeliveryDeps) {
       signalArgs: [event] as [ConnectionEvent],
       typedSearchAttributes: [
         { key: providerKey, value: event.provider },
-        { key: userIdKey, value: event.userId },
+        { key: userIdKey, value: userIdAttribute },
       ],
     };
     await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, async () => {
       if (event.connectionId) {
-        const input: ConnectionWorkflowInput = { provider: event.provider, connectionId: event.connectionId, maxEventsPerRun: deps.workflowEventsPerRun };
+        const input: ConnectionWorkflowInput = { provider: event.provider, connectionId: event.connectionId, maxEventsPerRun: deps.workflowEventsPerRun, userIdAttribute };
         await client.workflow.signalWithStart('connectionWorkflow', { ...options, args: [input] });
       }
       if (!event.connectionId) {
-        const input: UserWorkflowInput = { provider: event.provider, userId: event.userId, maxEventsPerRun: deps.workflowEventsPerRun };
+        const input: UserWorkflowInput = { provider: event.provider, userId: event.userId, maxEventsPerRun: deps.workflowEventsPerRun, userIdAttribute };
         await client.workflow.signalWithStart('userWorkflow', { ...options, workflowId: userWorkflowId(event.provider, event.userId), args: [input] });
       } else if (event.type === 'connection.added') {
         await answerPendingAttempt(event);

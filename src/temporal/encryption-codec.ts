@@ -8,7 +8,8 @@ const KEY_ID = 'encryption-key-id';
 /**
  * AES-256-GCM over each whole payload (metadata included), so history shows only ciphertext to
  * anyone with UI access. The key id travels in the clear so old payloads still decrypt after a
- * rotation. Search attributes are never encoded by Temporal: nothing personal goes there.
+ * rotation. Search attributes are never encoded by Temporal: UserId is published as a keyed hash
+ * (user-id-attribute.ts), and nothing else personal goes there.
  */
 export function createEncryptionCodec(keySpec: string): PayloadCodec {
   const ring = createKeyRing(keySpec);

@@ -2,19 +2,20 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import proto from '@temporalio/proto';
+import { runOpsCli } from '../../src/cli/ops-commands.ts';
+import { userIdKey } from '../../workflows/search-attributes.ts';
 import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
 import { snapTradePayload } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
 
 const UI_ORIGIN = 'http://127.0.0.1:8233';
 const MARKER = `client-marker-${randomBytes(6).toString('hex')}`;
+const ENCRYPTION_KEY = `old:${randomBytes(32).toString('base64')},new:${randomBytes(32).toString('base64')}`;
 
 describe('payload encryption', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({
-      env: { TEMPORAL_ENCRYPTION_KEY: `old:${randomBytes(32).toString('base64')},new:${randomBytes(32).toString('base64')}`, TEMPORAL_UI_ORIGIN: UI_ORIGIN },
-    });
+    stack = await startStack({ env: { TEMPORAL_ENCRYPTION_KEY: ENCRYPTION_KEY, TEMPORAL_UI_ORIGIN: UI_ORIGIN } });
   });
   after(() => stack.stop());
 
@@ -69,5 +70,45 @@ describe('payload encryption', () => {
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /x-namespace/);
     const other = await fetch(`${stack.receiver.url}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
+  test('a user id (often an email) is published to search attributes only as a keyed hash; the API and ops CLI find workflows by it', async () => {
+    const userId = `ada.${randomBytes(4).toString('hex')}@example.com`;
+    const connectionId = `conn-${randomBytes(4).toString('hex')}`;
+    assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('USER_REGISTERED', { userId }))).status, 200);
+    assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { userId, brokerageAuthorizationId: connectionId }))).status, 200);
+    const workflowIds = [`connection:snaptrade:${connectionId}`, `user:snaptrade:${userId}`];
+
+    for (const workflowId of workflowIds) {
+      const attribute = await waitFor(async () => {
+        const description = await stack.client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+        return description?.typedSearchAttributes.get(userIdKey);
+      }, `${workflowId} published its UserId`);
+      assert.notEqual(attribute, userId);
+      assert.equal(attribute?.includes('example.com'), false, 'no part of the address');
+      assert.match(attribute ?? '', /^hmac-sha256:[A-Za-z0-9_-]{43}$/);
+    }
+    const byPlainId: string[] = [];
+    for await (const execution of stack.client.workflow.list({ query: `UserId = "${userId}"` })) byPlainId.push(execution.workflowId);
+    assert.deepEqual(byPlainId, [], 'the plain id finds nothing: it is not in the visibility store');
+
+    const listed = await waitFor(async () => {
+      const res = await stack.get(`/users/snaptrade/${encodeURIComponent(userId)}/workflows`);
+      return res.status === 200 && res.body.workflows.length === 2 && res.body;
+    }, 'the read API to find both workflows by the user id');
+    assert.deepEqual(listed.workflows.map((w: { workflowId: string }) => w.workflowId).sort(), [...workflowIds].sort());
+    assert.equal((await stack.get(`/users/snaptrade/${encodeURIComponent(userId)}/workflows`, {})).status, 401);
+
+    const out: string[] = [];
+    const env = {
+      DATABASE_URL: stack.config.DATABASE_URL,
+      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE,
+      TEMPORAL_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    };
+    const code = await runOpsCli(['workflows', 'of-user', 'snaptrade', userId], { env, out: (t) => out.push(t), err: (t) => out.push(t) });
+    assert.equal(code, 0, out.join('\n'));
+    for (const workflowId of workflowIds) assert.match(out.join('\n'), new RegExp(workflowId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    assert.match(out.join('\n'), /UserId IN \("hmac-sha256:/, 'the query to paste into the Web UI');
   });
 });
