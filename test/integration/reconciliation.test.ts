@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { runOpsCli } from '../../src/cli/ops-commands.ts';
 import { createLogger } from '../../src/logger.ts';
 import { reconcileScheduleId } from '../../src/temporal/reconcile-schedules.ts';
@@ -220,6 +221,12 @@ describe('reconciliation against the providers\u2019 APIs', () => {
     const run = await reconcile('snaptrade');
     const arrivals = snaptrade.requests.slice(from).filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/authorizations')).map((r) => r.at);
     assert.ok(run.users_checked >= 13, `every registered user checked (${run.users_checked}), pages of 4`);
+    const { rows } = await stack.db.pool.query<{ workflow_id: string }>(`SELECT workflow_id FROM reconciliation_runs WHERE id = $1`, [run.id]);
+    await waitFor(async () => {
+      let runs = 0;
+      for await (const _execution of stack.client.workflow.list({ query: `WorkflowId = '${rows[0]!.workflow_id}'` })) runs += 1;
+      return runs >= 4;
+    }, 'a workflow run per page: continued as new');
     assert.ok(arrivals.length >= 13);
     // No MAX_RPS + 1 calls within one second, allowing 50 ms for the way from our limiter to the stand-in.
     for (let i = 0; i + MAX_RPS < arrivals.length; i += 1) {
@@ -264,5 +271,16 @@ describe('reconciliation against the providers\u2019 APIs', () => {
 
     const unknown = await ops('reconcile', 'now', '--provider', 'upvest');
     assert.equal(unknown.code, 2);
+  });
+
+  test('RECONCILE_INTERVAL=off: a worker start removes this deployment\u2019s schedules', async () => {
+    const off = await startTestWorker({ ...stack.config, RECONCILE_INTERVAL: null }, stack.db, createLogger('silent'));
+    await off.shutdown();
+    for (const provider of ['snaptrade', 'vezgo']) {
+      await assert.rejects(stack.client.schedule.getHandle(reconcileScheduleId(provider)).describe(), ScheduleNotFoundError);
+    }
+    const now = await ops('reconcile', 'now');
+    assert.equal(now.code, 1);
+    assert.match(now.err, /no reconciliation schedule/);
   });
 });
