@@ -44,7 +44,7 @@ const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
  * Ids end up in Postgres text columns and workflow ids: bounded, never U+0000 (Postgres refuses it)
  * and never a lone surrogate (not UTF-8, so gRPC refuses the workflow id).
  */
-const id = (max: number) =>
+export const identifier = (max: number) =>
   z
     .string()
     .min(1)
@@ -53,15 +53,15 @@ const id = (max: number) =>
     .regex(/^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/, 'no lone surrogate');
 
 export const connectionEventSchema = z.object({
-  provider: id(32),
-  eventId: id(512),
+  provider: identifier(32),
+  eventId: identifier(512),
   type: connectionEventTypeSchema,
   /** Canonical UTC instant (see instant.ts), so string order is time order. */
   occurredAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
-  userId: id(256),
-  connectionId: id(256).optional(),
-  accountId: id(256).optional(),
-  brokerageId: id(256).optional(),
+  userId: identifier(256),
+  connectionId: identifier(256).optional(),
+  accountId: identifier(256).optional(),
+  brokerageId: identifier(256).optional(),
   /** Provider facts worth keeping (result codes, client ids); never credentials. */
   detail: z.record(z.string(), detailValue),
   /** The receiving request's id, so logs follow an event from receipt to the activity that applied it. */

@@ -3,12 +3,18 @@ import { z } from 'zod';
 import type { ConnectionsClient } from '../client/connections-client.ts';
 import { durationMs } from '../config/duration.ts';
 import type { Authenticator } from './auth.ts';
+import { identifier } from '../domain/connection-event.ts';
 import { sendProblem } from './problem.ts';
+import { providerName, userId, withInput } from './route-input.ts';
 
-const startSchema = z.object({
-  provider: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a provider name such as snaptrade'),
-  userId: z.string().min(1).max(256),
-  brokerage: z.string().min(1).max(256).optional(),
+const startAttempt = z.object({
+  body: z.object({ provider: providerName, userId, brokerage: identifier(256).optional() }),
+});
+
+const getAttempt = z.object({
+  // Only decoded, never stored: a forged id of any sane length is simply not found (404).
+  params: z.object({ attemptId: z.string().min(1).max(8192) }),
+  query: z.object({ wait: durationMs.optional() }),
 });
 
 /** Long polls are capped so a client cannot hold a request open indefinitely. */
@@ -21,20 +27,25 @@ const MAX_WAIT_MS = 60_000;
 export function attemptRoutes(connections: ConnectionsClient, authenticate: Authenticator): Router {
   const router = express.Router();
 
-  router.post('/connections/attempts', authenticate('connections:write'), express.json({ limit: '16kb' }), async (req, res) => {
-    const parsed = startSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return sendProblem(res, 400, 'Invalid attempt', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const attempt = await connections.startAttempt({ provider: parsed.data.provider, userId: parsed.data.userId, brokerageId: parsed.data.brokerage ?? null });
-    res.status(202).location(`/connections/attempts/${attempt.attemptId}`).json(attempt);
-  });
+  router.post(
+    '/connections/attempts',
+    authenticate('connections:write'),
+    express.json({ limit: '16kb' }),
+    withInput(startAttempt, async ({ body }, _req, res) => {
+      const attempt = await connections.startAttempt({ provider: body.provider, userId: body.userId, brokerageId: body.brokerage ?? null });
+      res.status(202).location(`/connections/attempts/${attempt.attemptId}`).json(attempt);
+    }),
+  );
 
-  router.get('/connections/attempts/:attemptId', authenticate('connections:read'), async (req, res) => {
-    const wait = req.query.wait === undefined ? { success: true as const, data: 0 } : durationMs.safeParse(String(req.query.wait));
-    if (!wait.success) return sendProblem(res, 400, 'Invalid wait', 'wait is a duration such as 20s');
-    const attempt = await connections.getAttempt(String(req.params.attemptId), Math.min(wait.data, MAX_WAIT_MS));
-    if (!attempt) return sendProblem(res, 404, 'Attempt not found');
-    res.json(attempt);
-  });
+  router.get(
+    '/connections/attempts/:attemptId',
+    authenticate('connections:read'),
+    withInput(getAttempt, async ({ params, query }, _req, res) => {
+      const attempt = await connections.getAttempt(params.attemptId, Math.min(query.wait ?? 0, MAX_WAIT_MS));
+      if (!attempt) return sendProblem(res, 404, 'Attempt not found');
+      res.json(attempt);
+    }),
+  );
 
   return router;
 }
