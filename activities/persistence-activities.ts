@@ -1,6 +1,8 @@
 import { loadConnectionState, saveBreakage, saveConnectionEvent, saveConnectionSnapshot, type ConnectionEventRecord } from '../src/db/connection-store.ts';
 import type { Pool } from '../src/db/pool.ts';
 import { saveUserEvent, type UserEventRecord } from '../src/db/user-store.ts';
+import { deferEvents, takeDeferred, type BacklogBatch } from '../src/db/workflow-backlog.ts';
+import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import type { ConnectionRef } from '../src/domain/connection-ref.ts';
 import type { ConnectionSnapshot, ConnectionState } from '../src/domain/connection-state.ts';
 import type { OutageDetector } from '../src/holds/outage-detector.ts';
@@ -34,6 +36,14 @@ export function createPersistenceActivities({ pool, logger, outages }: Persisten
     /** The provider user's registration and one connection attempt with its result code. */
     async persistUserEvent(record: UserEventRecord): Promise<void> {
       await saveUserEvent(pool, record);
+    },
+    /** Parks events a workflow had queued when it continued as new (see workflows/backlog.ts). */
+    async deferEvents(workflowId: string, events: ConnectionEvent[]): Promise<void> {
+      await deferEvents(pool, workflowId, events);
+    },
+    /** The next batch of parked events, the same one again when retried with the same takeId. */
+    async takeDeferredEvents(workflowId: string, takeId: string, limit: number, maxBytes: number): Promise<BacklogBatch> {
+      return takeDeferred(pool, workflowId, takeId, limit, maxBytes);
     },
     /** Counts the breakage towards its brokerage, and opens an outage hold when there are too many. */
     async recordBreakage(ref: ConnectionRef, episode: number): Promise<void> {

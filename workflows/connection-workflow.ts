@@ -11,6 +11,7 @@ import { summaryOf } from '../src/domain/connection-summary.ts';
 import { viewOf } from '../src/domain/connection-view.ts';
 import { deletionRequested, refusalOf, remindNow, type ConnectionAction } from '../src/domain/connection-actions.ts';
 import { connectionEventSignal, connectionStateQuery, deleteUpdate, refreshUpdate, remindUpdate } from './definitions.ts';
+import { createBacklog } from './backlog.ts';
 import { runEventLoop } from './event-loop.ts';
 import { applyEvent, initialConnectionState } from '../src/domain/lifecycle.ts';
 import { snapshotOf, type ConnectionState, type Effect } from '../src/domain/connection-state.ts';
@@ -29,7 +30,10 @@ export interface ConnectionWorkflowInput {
   userIdAttribute?: string;
   /** Carried over by continue-as-new. */
   state?: ConnectionState;
+  /** Carried by runs that continued as new before the backlog existed. */
   pending?: ConnectionEvent[];
+  /** Events are parked in the backlog for this run to take (see backlog.ts). */
+  backlog?: boolean;
 }
 
 const retryForever = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
@@ -119,10 +123,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         const { state: next, effects } = tick(state, now, policy, gate);
         await step(next, effects);
       }),
-  });
+  }, createBacklog(input.backlog ?? false));
 
   if (exit.reason === 'continue-as-new') {
-    return continueAsNew<typeof connectionWorkflow>({ ...input, state, pending: exit.pending });
+    return continueAsNew<typeof connectionWorkflow>({ ...input, state, pending: exit.pending, backlog: exit.backlog });
   }
   return state;
 }

@@ -1,7 +1,9 @@
-import { allHandlersFinished, condition, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, workflowInfo } from '@temporalio/workflow';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
+import type { Backlog } from './backlog.ts';
 
-export type LoopExit = { reason: 'finished' } | { reason: 'continue-as-new'; pending: ConnectionEvent[] };
+/** `backlog`: events were parked for the next run to take (see backlog.ts). */
+export type LoopExit = { reason: 'finished' } | { reason: 'continue-as-new'; pending: ConnectionEvent[]; backlog: boolean };
 
 export interface EventLoopHandlers {
   apply(event: ConnectionEvent): Promise<void>;
@@ -16,33 +18,40 @@ export interface EventLoopHandlers {
  * Applies queued signal events one at a time, in arrival order, and wakes for the entity's own
  * timers, until the entity is finished or the run has grown enough to continue as new. Signal
  * handlers only push to `queue`, so whatever is left there when the loop exits is handed over,
- * never dropped; update handlers are waited for, never cut off.
+ * never dropped: parked in the backlog, which the next run drains as it has room, so what crosses
+ * continue-as-new stays small however long the queue grew; update handlers are waited for, never
+ * cut off.
  */
-export async function runEventLoop(queue: ConnectionEvent[], maxEventsPerRun: number, handlers: EventLoopHandlers): Promise<LoopExit> {
+export async function runEventLoop(queue: ConnectionEvent[], maxEventsPerRun: number, handlers: EventLoopHandlers, backlog: Backlog): Promise<LoopExit> {
   let applied = 0;
   const finished = () => handlers.finished?.() ?? false;
   const runIsFull = () => applied >= maxEventsPerRun || workflowInfo().continueAsNewSuggested;
   const nextDeadline = () => (finished() ? null : (handlers.nextDeadline?.() ?? null));
+  const backlogWaiting = () => backlog.pending && !runIsFull();
 
   for (;;) {
     const deadline = nextDeadline();
     // An update handler may bring a timer forward (a new attempt's deadline): that wakes the loop too.
-    const woken = () => queue.length > 0 || runIsFull() || finished() || nextDeadline() !== deadline;
+    const woken = () => queue.length > 0 || backlogWaiting() || runIsFull() || finished() || nextDeadline() !== deadline;
     if (deadline === null) await condition(woken);
     else if (!(await condition(woken, Math.max(deadline - Date.now(), 1)))) await handlers.onDeadline?.();
 
-    while (queue.length > 0 && !runIsFull()) {
+    for (;;) {
+      if (queue.length === 0 && backlogWaiting()) queue.push(...(await backlog.take(maxEventsPerRun - applied)));
+      if (queue.length === 0 || runIsFull()) break;
       await handlers.apply(queue.shift()!);
       applied += 1;
     }
     // Late deliveries that arrived while finishing are applied (and recorded) before the run closes.
-    if (finished() && queue.length === 0) {
+    if (finished() && queue.length === 0 && !backlog.pending) {
       await condition(allHandlersFinished);
       if (queue.length === 0) return { reason: 'finished' };
     }
     if (runIsFull()) {
       await condition(allHandlersFinished);
-      return { reason: 'continue-as-new', pending: queue.splice(0) };
+      // Runs that continued as new before the backlog existed carried their queue in the input.
+      if (queue.length > 0 && patched('park-backlog')) await backlog.park(queue);
+      return { reason: 'continue-as-new', pending: queue.splice(0), backlog: backlog.pending };
     }
   }
 }

@@ -3,6 +3,7 @@ import type { PersistenceActivities } from '../activities/persistence-activities
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import { expireAttempts, nextAttemptDeadline, startAttempt } from '../src/domain/backend-attempts.ts';
 import { attemptQuery, connectionEventSignal, startAttemptUpdate, userStateQuery } from './definitions.ts';
+import { createBacklog } from './backlog.ts';
 import { runEventLoop } from './event-loop.ts';
 import { providerKey, userIdKey } from './search-attributes.ts';
 import { applyUserEvent, initialUserState, type UserState } from '../src/domain/user-lifecycle.ts';
@@ -14,7 +15,10 @@ export interface UserWorkflowInput {
   /** The UserId search attribute as the starter computed it (a keyed hash when payloads are encrypted). */
   userIdAttribute?: string;
   state?: UserState;
+  /** Carried by runs that continued as new before the backlog existed. */
   pending?: ConnectionEvent[];
+  /** Events are parked in the backlog for this run to take (see backlog.ts). */
+  backlog?: boolean;
 }
 
 const { persistUserEvent } = proxyActivities<PersistenceActivities>({
@@ -65,9 +69,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     async onDeadline() {
       state = { ...state, backendAttempts: expireAttempts(state.backendAttempts ?? [], Date.now()) };
     },
-  });
+  }, createBacklog(input.backlog ?? false));
   if (exit.reason === 'continue-as-new') {
-    await continueAsNew<typeof userWorkflow>({ ...input, state, pending: exit.pending });
+    await continueAsNew<typeof userWorkflow>({ ...input, state, pending: exit.pending, backlog: exit.backlog });
   }
 }
 

@@ -138,7 +138,7 @@ const commands: Record<string, Command> = {
   async 'journal backlog'(pool, args, io) {
     const { values } = parse(args, { limit: listOptions.limit });
     const { summary, rows } = await journalBacklog(pool, limitOf(values.limit));
-    io.out(`${summary.pending} pending, ${summary.failing} with failed attempts, oldest received ${summary.oldest?.toISOString() ?? '-'}`);
+    io.out(`${summary.pending} pending, ${summary.failing} with failed attempts, oldest received ${summary.oldest?.toISOString() ?? '-'}; ${summary.parked} parked by workflows across continue-as-new`);
     if (rows.length > 0) io.out(table(rows, ['id', 'provider', 'event_type', 'workflow_id', 'received_at', 'dispatch_attempts', 'last_error']));
   },
   async 'notifications list'(pool, args, io) {

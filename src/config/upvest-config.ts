@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { byteSize } from './byte-size.ts';
 import { durationMs } from './duration.ts';
 
 /** Access to Upvest's API: the ops command's webhook management, and the receiver's key fetches. */
@@ -27,6 +28,8 @@ const signingKeyIssue = () => ({ message: 'UPVEST_SIGNING_KEY and UPVEST_SIGNING
 const apiAccessComplete = (env: Env) =>
   !(env.UPVEST_BASE_URL || env.UPVEST_CLIENT_ID || env.UPVEST_CLIENT_SECRET) || Boolean(env.UPVEST_BASE_URL && env.UPVEST_CLIENT_ID && env.UPVEST_CLIENT_SECRET);
 
+export const DEFAULT_UPVEST_MAX_BODY = 10 * 1024 * 1024;
+
 /**
  * Upvest webhooks, all optional: without keys the receiver has no /webhooks/upvest. Keys come
  * inline, from a file (what `upvest webhooks keys` writes), or from Upvest's API with the
@@ -48,6 +51,11 @@ export const upvestReceiverEnv = {
   UPVEST_SIGNATURE_TOLERANCE: durationMs.default(300_000),
   /** Least time between two key reloads prompted by an unknown keyid. */
   UPVEST_JWKS_REFRESH_COOLDOWN: durationMs.default(30_000),
+  /**
+   * Largest delivery accepted. Upvest's packages are at most `max_package_size` (1 MiB), but one
+   * event larger than that still comes alone, and a refused delivery blocks the whole feed.
+   */
+  UPVEST_MAX_BODY: byteSize.default(DEFAULT_UPVEST_MAX_BODY),
 };
 
 /** Checks across the receiver's Upvest variables, for the receiver schema's superRefine. */

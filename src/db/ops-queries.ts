@@ -44,8 +44,9 @@ export async function listIgnored(pool: Pool, provider: string | undefined, limi
 
 /** Journaled events not yet signalled to their workflow: the first place to look when Temporal was away. */
 export async function journalBacklog(pool: Pool, limit: number) {
-  const summary = await pool.query<{ pending: number; oldest: Date | null; failing: number }>(
-    `SELECT count(*)::int AS pending, min(received_at) AS oldest, count(*) FILTER (WHERE dispatch_attempts > 0)::int AS failing
+  const summary = await pool.query<{ pending: number; oldest: Date | null; failing: number; parked: number }>(
+    `SELECT count(*)::int AS pending, min(received_at) AS oldest, count(*) FILTER (WHERE dispatch_attempts > 0)::int AS failing,
+            (SELECT count(*)::int FROM workflow_backlog WHERE taken_by IS NULL) AS parked
      FROM webhook_journal WHERE status = 'pending'`,
   );
   const { rows } = await pool.query(

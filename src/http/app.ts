@@ -76,7 +76,8 @@ export function createApp(deps: AppDeps): express.Express {
     const status = (error as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const title = status === 413 ? 'Payload too large' : 'Bad request';
-      const detail = status === 413 ? 'Webhook bodies are limited to 1 MiB.' : (error as Error).message;
+      const limit = (error as { limit?: unknown }).limit;
+      const detail = status === 413 ? `Bodies here are limited to ${typeof limit === 'number' ? limit : 'a fixed number of'} bytes.` : (error as Error).message;
       sendProblem(res, status, title, detail, { requestId: req.requestId });
       return;
     }

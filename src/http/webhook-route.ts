@@ -38,7 +38,7 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
       });
       next();
     },
-    express.raw({ type: () => true, limit: MAX_WEBHOOK_BYTES }),
+    express.raw({ type: () => true, limit: adapter.maxBodyBytes ?? MAX_WEBHOOK_BYTES }),
     async (req: Request, res: Response) => {
       const log = deps.logger.child({ requestId: req.requestId, provider: adapter.provider });
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

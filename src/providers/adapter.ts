@@ -42,6 +42,8 @@ export interface ProviderAdapter<Verdict extends AdapterVerdict | Promise<Adapte
   readonly secrets: readonly string[];
   /** The answer to a delivery that is all ignored types: 202 unless the provider retries anything but 200. */
   readonly ignoredStatus?: 200 | 202;
+  /** Largest body accepted, when it is not the receiver's 1 MiB (413 above it). */
+  readonly maxBodyBytes?: number;
   /** Async when verifying needs I/O (fetching keys); a failure of that I/O is a 503 verdict, not a throw. */
   receive(webhook: InboundWebhook): Verdict;
   /**

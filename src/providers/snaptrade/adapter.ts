@@ -1,3 +1,4 @@
+import { parseJsonBody } from '../json-body.ts';
 import { createHash } from 'node:crypto';
 import type { ConnectionEvent, ConnectionEventType } from '../../domain/connection-event.ts';
 import { toCanonicalInstant } from '../../domain/instant.ts';
@@ -34,7 +35,7 @@ export function createSnapTradeAdapter(config: SnapTradeAdapterConfig): Provider
   function receive(webhook: InboundWebhook): AdapterVerdict {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(webhook.rawBody.toString('utf8'));
+      parsed = parseJsonBody(webhook.rawBody.toString('utf8'));
     } catch {
       return {
         kind: 'rejected',

@@ -1,3 +1,4 @@
+import { parseJsonBody } from '../json-body.ts';
 import type { ConnectionEvent, ConnectionEventType } from '../../domain/connection-event.ts';
 import { canonicalNow } from '../../domain/instant.ts';
 import type { AdapterVerdict, InboundWebhook, ProviderAdapter } from '../adapter.ts';
@@ -47,7 +48,7 @@ export function createSnapTradeAppDialect(config: SnapTradeAppDialectConfig): Pi
     }
     let body: unknown;
     try {
-      body = JSON.parse(webhook.rawBody.toString('utf8'));
+      body = parseJsonBody(webhook.rawBody.toString('utf8'));
     } catch {
       return malformed('SnapTrade webhooks are JSON objects.', redactText(webhook.rawBody.toString('utf8'), scrub), 'Body is not JSON');
     }

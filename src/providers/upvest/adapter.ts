@@ -1,3 +1,5 @@
+import { parseJsonBody } from '../json-body.ts';
+import { DEFAULT_UPVEST_MAX_BODY } from '../../config/upvest-config.ts';
 import type { AdapterVerdict, InboundWebhook, ProviderAdapter } from '../adapter.ts';
 import { upvestItem } from './normalize.ts';
 import { upvestPackageSchema } from './schemas.ts';
@@ -8,6 +10,8 @@ export interface UpvestAdapterConfig {
   keys: VerificationKeys;
   /** How old a signature's `created` may be (and how late after `expires`). */
   signatureToleranceMs: number;
+  /** Largest delivery accepted (UPVEST_MAX_BODY). */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -29,7 +33,7 @@ export function createUpvestAdapter(config: UpvestAdapterConfig): ProviderAdapte
     const text = webhook.rawBody.toString('utf8');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJsonBody(text);
     } catch {
       return { kind: 'accepted', items: [{ kind: 'malformed', reason: 'package is not JSON', body: text }] };
     }
@@ -44,5 +48,5 @@ export function createUpvestAdapter(config: UpvestAdapterConfig): ProviderAdapte
     return { kind: 'accepted', items: envelope.success ? envelope.data.payload.map(upvestItem) : [upvestItem(body)] };
   }
 
-  return { provider: 'upvest', secrets: [], ignoredStatus: 200, receive, interpret };
+  return { provider: 'upvest', secrets: [], ignoredStatus: 200, maxBodyBytes: config.maxBodyBytes ?? DEFAULT_UPVEST_MAX_BODY, receive, interpret };
 }

@@ -18,7 +18,8 @@ type UpvestConfig = Pick<
   | 'UPVEST_SIGNING_KEY'
   | 'UPVEST_SIGNING_KEY_ID'
   | 'UPVEST_SIGNING_KEY_PASSPHRASE'
->;
+> &
+  Partial<Pick<Config, 'UPVEST_MAX_BODY'>>;
 
 /** The Upvest adapter when keys are configured; none otherwise, so /webhooks/upvest does not exist. */
 export function upvestAdaptersFrom(config: UpvestConfig): ProviderAdapter[] {
@@ -32,5 +33,5 @@ export function upvestAdaptersFrom(config: UpvestConfig): ProviderAdapter[] {
     sources.push(apiKeys(() => api.verifyKeys(), { ...options, source: `${new URL(UPVEST_BASE_URL).origin}/auth/verify_keys` }));
   }
   if (sources.length === 0) return [];
-  return [createUpvestAdapter({ keys: anyOf(sources), signatureToleranceMs: config.UPVEST_SIGNATURE_TOLERANCE })];
+  return [createUpvestAdapter({ keys: anyOf(sources), signatureToleranceMs: config.UPVEST_SIGNATURE_TOLERANCE, maxBodyBytes: config.UPVEST_MAX_BODY })];
 }

@@ -1,3 +1,4 @@
+import { parseJsonBody } from '../json-body.ts';
 import type { ConnectionEvent, SyncFailure } from '../../domain/connection-event.ts';
 import { canonicalNow } from '../../domain/instant.ts';
 import type { AdapterVerdict, InboundWebhook, ProviderAdapter } from '../adapter.ts';
@@ -44,7 +45,7 @@ export function createVezgoAdapter(config: VezgoAdapterConfig): ProviderAdapter<
 
     let body: unknown;
     try {
-      body = JSON.parse(webhook.rawBody.toString('utf8'));
+      body = parseJsonBody(webhook.rawBody.toString('utf8'));
     } catch {
       return { kind: 'rejected', status: 400, title: 'Body is not JSON', detail: 'Vezgo hooks are JSON objects.', deadLetter: { body: webhook.rawBody.toString('utf8') } };
     }

@@ -1,3 +1,4 @@
+import { parseJsonBody } from '../json-body.ts';
 import { createHash } from 'node:crypto';
 import type { AdapterVerdict, InboundWebhook, ProviderAdapter } from '../adapter.ts';
 import { createAddressAllowlist } from '../address-allowlist.ts';
@@ -33,7 +34,7 @@ export function createVibeAdapter(config: VibeAdapterConfig): ProviderAdapter<Ad
 
     let body: unknown;
     try {
-      body = JSON.parse(webhook.rawBody.toString('utf8'));
+      body = parseJsonBody(webhook.rawBody.toString('utf8'));
     } catch {
       return malformed('Vibe webhooks are JSON objects.', redactText(webhook.rawBody.toString('utf8'), config.webhookSecrets), 'Body is not JSON');
     }

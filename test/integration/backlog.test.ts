@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { startStack, type Stack } from '../support/stack.ts';
+import { newUpvestKey, signDelivery, startJwksServer, upvestEvent, upvestPackage, type JwksServer, type UpvestKey } from '../support/upvest.ts';
+import { waitFor } from '../support/wait.ts';
+
+const EVENTS = 5000;
+const PER_PACKAGE = 500;
+
+describe('a long backlog for one connection', () => {
+  let stack: Stack;
+  let jwks: JwksServer;
+  let key: UpvestKey;
+
+  before(async () => {
+    key = newUpvestKey();
+    jwks = await startJwksServer([key]);
+    stack = await startStack({ env: { UPVEST_WEBHOOK_JWKS_URL: jwks.url } });
+  });
+  after(async () => {
+    await stack.stop();
+    await jwks.close();
+  });
+
+  test('5,000 events queued while persistence fails are each applied once after recovery, and no run fails', { timeout: 900_000 }, async () => {
+    const { pool } = stack.db;
+    const userId = randomUUID();
+    const accountId = randomUUID();
+    const workflowId = `connection:upvest:${accountId}`;
+
+    // The connection's writes fail, as they would with the worker cut off from Postgres.
+    await pool.query(`CREATE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'connections cannot be written'; END $$`);
+    await pool.query(`CREATE TRIGGER refuse_writes BEFORE INSERT OR UPDATE ON connections FOR EACH ROW EXECUTE FUNCTION refuse_writes()`);
+
+    // Long ids, as Upvest may send (up to 256 characters): the queue is well over Temporal's 2 MB payload limit.
+    const pad = 'x'.repeat(180);
+    const ids: string[] = [];
+    for (let sent = 0; sent < EVENTS; sent += PER_PACKAGE) {
+      const events = Array.from({ length: PER_PACKAGE }, () => ({
+        ...upvestEvent('ORDER.FILLED', { id: `${randomUUID()}-${pad}`, account_id: accountId, user_id: userId, status: 'FILLED' }),
+        id: `${randomUUID()}-${pad}`,
+      }));
+      ids.push(...events.map((event) => event.id));
+      const body = upvestPackage(events);
+      const res = await stack.post('/webhooks/upvest', body, signDelivery(body, key));
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.events, PER_PACKAGE);
+    }
+
+    await waitFor(
+      async () => Number((await pool.query(`SELECT count(*) FROM webhook_journal WHERE workflow_id = $1 AND status = 'dispatched'`, [workflowId])).rows[0].count) === EVENTS,
+      'every event signalled to the stuck workflow',
+      480_000,
+    );
+    assert.equal(Number((await pool.query(`SELECT count(*) FROM connection_events WHERE connection_id = $1`, [accountId])).rows[0].count), 0);
+
+    await pool.query(`DROP TRIGGER refuse_writes ON connections`);
+
+    await waitFor(
+      async () => Number((await pool.query(`SELECT count(*) FROM connection_events WHERE connection_id = $1`, [accountId])).rows[0].count) === EVENTS,
+      'every event in the timeline',
+      600_000,
+    );
+    const applied = stack.logs.filter((line) => line.includes('"connection event applied"') && line.includes(accountId)).map((line) => JSON.parse(line).eventId as string);
+    assert.equal(applied.length, EVENTS, 'each event applied once, none twice');
+    assert.deepEqual(new Set(applied), new Set(ids));
+    assert.equal(Number((await pool.query(`SELECT count(*) FROM workflow_backlog WHERE workflow_id = $1 AND taken_by IS NULL`, [workflowId])).rows[0].count), 0);
+
+    const runs: string[] = [];
+    for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(run.status.name);
+    assert.ok(runs.length > 1, `continued as new: ${runs.join(', ')}`);
+    assert.deepEqual(
+      runs.filter((status) => status !== 'RUNNING' && status !== 'CONTINUED_AS_NEW'),
+      [],
+      'no failed, terminated or timed-out run',
+    );
+  });
+});
