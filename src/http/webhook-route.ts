@@ -5,9 +5,10 @@ import type { JournalWriter } from '../db/journal-group-commit.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics, WebhookOutcome } from '../metrics/metrics.ts';
-import type { AdapterVerdict, ProviderAdapter } from '../providers/adapter.ts';
+import type { AdapterVerdict, OversizeBody, ProviderAdapter } from '../providers/adapter.ts';
 import { redactText } from '../providers/redact.ts';
 import type { Dispatcher } from '../temporal/dispatcher.ts';
+import { overflowingRawBody } from './overflowing-body.ts';
 import { sendProblem } from './problem.ts';
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -38,7 +39,9 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
       });
       next();
     },
-    express.raw({ type: () => true, limit: adapter.maxBodyBytes ?? MAX_WEBHOOK_BYTES }),
+    adapter.readThroughBytes
+      ? overflowingRawBody(adapter.maxBodyBytes ?? MAX_WEBHOOK_BYTES, adapter.readThroughBytes)
+      : express.raw({ type: () => true, limit: adapter.maxBodyBytes ?? MAX_WEBHOOK_BYTES }),
     async (req: Request, res: Response) => {
       const log = deps.logger.child({ requestId: req.requestId, provider: adapter.provider });
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -49,6 +52,7 @@ export function webhookRoute(adapter: ProviderAdapter, deps: WebhookRouteDeps): 
         remoteAddress: req.ip,
         method: req.method,
         target: req.originalUrl,
+        ...(res.locals.oversize ? { oversize: res.locals.oversize as OversizeBody } : {}),
       });
 
       try {

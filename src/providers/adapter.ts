@@ -8,6 +8,15 @@ export interface InboundWebhook {
   /** Request method and target (path and query), for signatures that cover them; the route sets both. */
   method?: string;
   target?: string;
+  /** Set when the body was over the adapter's limit: `rawBody` then holds only its first bytes. */
+  oversize?: OversizeBody;
+}
+
+/** A body too large to keep, read through: its size and its digests, for the signature check. */
+export interface OversizeBody {
+  bytes: number;
+  limit: number;
+  digests: { sha256: Buffer; sha512: Buffer };
 }
 
 /** One item of a delivery; a package (Upvest) holds many, SnapTrade one. */
@@ -44,6 +53,11 @@ export interface ProviderAdapter<Verdict extends AdapterVerdict | Promise<Adapte
   readonly ignoredStatus?: 200 | 202;
   /** Largest body accepted, when it is not the receiver's 1 MiB (413 above it). */
   readonly maxBodyBytes?: number;
+  /**
+   * Bodies over maxBodyBytes, up to this many bytes, are read through (digests, an excerpt) and
+   * handed over with `oversize`, so an authentic one can be dead-lettered instead of refused.
+   */
+  readonly readThroughBytes?: number;
   /** Async when verifying needs I/O (fetching keys); a failure of that I/O is a 503 verdict, not a throw. */
   receive(webhook: InboundWebhook): Verdict;
   /**

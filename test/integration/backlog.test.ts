@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startStack, type Stack } from '../support/stack.ts';
-import { newUpvestKey, signDelivery, startJwksServer, upvestEvent, upvestPackage, type JwksServer, type UpvestKey } from '../support/upvest.ts';
+import { newUpvestKey, signDelivery, upvestEvent, upvestPackage, type UpvestKey } from '../support/upvest.ts';
 import { waitFor } from '../support/wait.ts';
 
 const EVENTS = 5000;
@@ -10,18 +10,13 @@ const PER_PACKAGE = 500;
 
 describe('a long backlog for one connection', () => {
   let stack: Stack;
-  let jwks: JwksServer;
   let key: UpvestKey;
 
   before(async () => {
     key = newUpvestKey();
-    jwks = await startJwksServer([key]);
-    stack = await startStack({ env: { UPVEST_WEBHOOK_JWKS_URL: jwks.url } });
+    stack = await startStack({ env: { UPVEST_WEBHOOK_JWKS: JSON.stringify({ keys: [key.jwk] }) } });
   });
-  after(async () => {
-    await stack.stop();
-    await jwks.close();
-  });
+  after(() => stack.stop());
 
   test('5,000 events queued while persistence fails are each applied once after recovery, and no run fails', { timeout: 900_000 }, async () => {
     const { pool } = stack.db;

@@ -22,6 +22,7 @@ describe('authentic deliveries whatever their content', () => {
     stack = await startStack({
       env: {
         UPVEST_WEBHOOK_JWKS: JSON.stringify({ keys: [key.jwk] }),
+        UPVEST_MAX_BODY: '1MiB',
         VIBE_WEBHOOK_SECRET: VIBE_SECRET,
         VIBE_ACCOUNT_ID: VIBE_ACCOUNT,
         VEZGO_CLIENT_ID: VEZGO_CLIENT,
@@ -114,5 +115,27 @@ describe('authentic deliveries whatever their content', () => {
     const synced = await stack.post('/webhooks/vezgo', hook({ hook: 'SyncAccount' }), { 'x-client-id': VEZGO_CLIENT });
     assert.equal(synced.status, 200, synced.text);
     await waitFor(async () => (await stack.get(`/connections/vezgo/${accountId}`)).body?.events?.length === 2, 'both hooks applied', 15_000);
+  });
+
+  test('an authentic Upvest delivery over UPVEST_MAX_BODY is dead-lettered and acknowledged, a forged one is 401, past ten times the limit 413', async () => {
+    const big = upvestPackage([upvestEvent('PORTFOLIO.CREATED', { id: randomUUID(), note: 'x'.repeat(3 * 1024 * 1024) })]);
+    const headers = signDelivery(big, key);
+    const forged = await stack.post('/webhooks/upvest', big.replace('PORTFOLIO', 'PORTFOLIX'), headers);
+    assert.equal(forged.status, 401, forged.text);
+
+    const res = await stack.post('/webhooks/upvest', big, headers);
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body, { received: true, events: 0, duplicates: 0, deadLettered: 1 });
+    const { rows } = await stack.db.pool.query(`SELECT reason, body FROM dead_letters WHERE provider = 'upvest' AND reason LIKE 'delivery of %'`);
+    assert.equal(rows.length, 1);
+    assert.match(rows[0].reason, new RegExp(`delivery of ${Buffer.byteLength(big)} bytes is over UPVEST_MAX_BODY`));
+    assert.equal(rows[0].body.bytes, Buffer.byteLength(big));
+    assert.ok(big.startsWith(rows[0].body.excerpt.slice(0, 1000)), 'the first bytes are kept');
+
+    const again = await stack.post('/webhooks/upvest', big, signDelivery(big, key));
+    assert.deepEqual(again.body, { received: true, duplicate: true }, 'a redelivery adds no second dead letter');
+
+    const huge = upvestPackage([upvestEvent('PORTFOLIO.CREATED', { id: randomUUID(), note: 'x'.repeat(11 * 1024 * 1024) })]);
+    assert.equal((await stack.post('/webhooks/upvest', huge, signDelivery(huge, key))).status, 413);
   });
 });

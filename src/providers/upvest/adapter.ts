@@ -10,7 +10,7 @@ export interface UpvestAdapterConfig {
   keys: VerificationKeys;
   /** How old a signature's `created` may be (and how late after `expires`). */
   signatureToleranceMs: number;
-  /** Largest delivery accepted (UPVEST_MAX_BODY). */
+  /** Largest delivery accepted (UPVEST_MAX_BODY); an authentic larger one is dead-lettered. */
   maxBodyBytes?: number;
 }
 
@@ -19,7 +19,11 @@ export interface UpvestAdapterConfig {
  * So once a package is authentic it is acknowledged: what cannot be read is dead-lettered, not
  * refused. Only an unauthentic request (401) or missing keys (503, so Upvest retries) are refused.
  */
+/** How far past UPVEST_MAX_BODY a body is still read through for its signature; beyond, 413. */
+const READ_THROUGH_FACTOR = 10;
+
 export function createUpvestAdapter(config: UpvestAdapterConfig): ProviderAdapter {
+  const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_UPVEST_MAX_BODY;
   async function receive(webhook: InboundWebhook): Promise<AdapterVerdict> {
     let check: SignatureCheck;
     try {
@@ -30,6 +34,11 @@ export function createUpvestAdapter(config: UpvestAdapterConfig): ProviderAdapte
     }
     if (!check.ok) return { kind: 'rejected', status: 401, title: 'Webhook not authenticated', detail: `Upvest signature: ${check.reason}.` };
 
+    if (webhook.oversize) {
+      const { bytes, limit } = webhook.oversize;
+      const reason = `delivery of ${bytes} bytes is over UPVEST_MAX_BODY (${limit}): only its first bytes are kept`;
+      return { kind: 'accepted', items: [{ kind: 'malformed', reason, body: { bytes, excerpt: webhook.rawBody.toString('utf8') } }] };
+    }
     const text = webhook.rawBody.toString('utf8');
     let parsed: unknown;
     try {
@@ -48,5 +57,5 @@ export function createUpvestAdapter(config: UpvestAdapterConfig): ProviderAdapte
     return { kind: 'accepted', items: envelope.success ? envelope.data.payload.map(upvestItem) : [upvestItem(body)] };
   }
 
-  return { provider: 'upvest', secrets: [], ignoredStatus: 200, maxBodyBytes: config.maxBodyBytes ?? DEFAULT_UPVEST_MAX_BODY, receive, interpret };
+  return { provider: 'upvest', secrets: [], ignoredStatus: 200, maxBodyBytes, readThroughBytes: maxBodyBytes * READ_THROUGH_FACTOR, receive, interpret };
 }

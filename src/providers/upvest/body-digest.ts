@@ -9,8 +9,11 @@ const algorithms: Readonly<Record<string, string>> = { 'sha-256': 'sha256', 'sha
 
 export type DigestHeader = 'digest' | 'content-digest';
 
-/** True when at least one entry uses an algorithm we know and every such entry matches `body`. */
-export function digestMatches(kind: DigestHeader, header: string, body: Buffer): boolean {
+/**
+ * True when at least one entry uses an algorithm we know and every such entry matches the body:
+ * its bytes, or the digests computed while it streamed through (a body too large to keep).
+ */
+export function digestMatches(kind: DigestHeader, header: string, body: Buffer | { sha256: Buffer; sha512: Buffer }): boolean {
   let checked = 0;
   for (const entry of header.split(',')) {
     const equals = entry.indexOf('=');
@@ -20,7 +23,8 @@ export function digestMatches(kind: DigestHeader, header: string, body: Buffer):
     const value = entry.slice(equals + 1).trim();
     const encoded = kind === 'content-digest' ? /^:(.*):$/.exec(value)?.[1] : value;
     if (encoded === undefined) return false;
-    if (!Buffer.from(encoded, 'base64').equals(createHash(algorithm).update(body).digest())) return false;
+    const actual = Buffer.isBuffer(body) ? createHash(algorithm).update(body).digest() : body[algorithm as 'sha256' | 'sha512'];
+    if (!Buffer.from(encoded, 'base64').equals(actual)) return false;
     checked += 1;
   }
   return checked > 0;

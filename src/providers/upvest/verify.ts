@@ -68,7 +68,7 @@ async function checkOne(
   const digestHeader = digestHeaders.find((name) => input.components.includes(name));
   if (!digestHeader) return { ok: false, reason: 'the signature does not cover a body digest' };
   const digest = single(webhook.headers[digestHeader]);
-  if (!digest || !digestMatches(digestHeader, digest, webhook.rawBody)) return { ok: false, reason: `${digestHeader} does not match the body` };
+  if (!digest || !digestMatches(digestHeader, digest, webhook.oversize?.digests ?? webhook.rawBody)) return { ok: false, reason: `${digestHeader} does not match the body` };
 
   const message: SignedMessage = { method: webhook.method ?? '', target: webhook.target ?? '', headers: webhook.headers };
   const bases = nameStyles.flatMap((style) => input.signatureParams.flatMap((params) => signatureBase(input.components, message, params, style) ?? []));
