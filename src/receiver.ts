@@ -2,10 +2,12 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from './config/config.ts';
+import { isDatabaseUnavailable } from './db/errors.ts';
 import { migrate } from './db/migrate.ts';
 import { createPool, type Pool } from './db/pool.ts';
 import { createReceiptLedger } from './db/receipt-ledger.ts';
 import { createApp } from './http/app.ts';
+import { listenDraining } from './http/draining-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { adaptersFrom } from './providers/registry.ts';
 import { createCredentialCipher } from './security/credential-cipher.ts';
@@ -15,6 +17,7 @@ import { ConnectionsClient } from './client/connections-client.ts';
 import { createTemporalClient } from './temporal/client.ts';
 import { createEncryptionCodec } from './temporal/encryption-codec.ts';
 import { userIdAttributeFrom } from './temporal/user-id-attribute.ts';
+import { retryUntil } from './startup/retry-until.ts';
 
 /**
  * The receiver process's composition root: everything it starts is wired here. `npm run receiver`
@@ -32,6 +35,12 @@ export interface Receiver {
   server: Server;
   url: string;
   dispatcher: Dispatcher;
+  /**
+   * Resolves once the schema is migrated and the sweeper runs. The receiver listens before that
+   * (health answers, everything else 503), so it starts while Postgres is down; rejects only when
+   * the migration fails for a reason other than Postgres not answering.
+   */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,7 +49,9 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
   const ownPool = !overrides.pool;
   const pool = overrides.pool ?? createPool(config.DATABASE_URL);
-  if (ownPool) await migrate(config.DATABASE_URL);
+  // A pool handed in comes migrated; our own is migrated in the background once Postgres answers.
+  let databaseReady = !ownPool;
+  const stopping = new AbortController();
   const temporal = overrides.client
     ? undefined
     : createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, encryptionKey: config.TEMPORAL_ENCRYPTION_KEY });
@@ -59,22 +70,38 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
   });
   // Scrapes read Postgres on a connection of their own: however many come, the journal's pool is untouched.
   const metricsPool = createPool(config.DATABASE_URL, 1);
-  const app = receiverApp(config, { pool, metricsPool, client, logger, dispatcher, trustUiOrigin });
+  const app = receiverApp(config, { pool, metricsPool, client, logger, dispatcher, trustUiOrigin, databaseReady: () => databaseReady });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
-  });
-  dispatcher.start();
+  const { server, drain } = await listenDraining(app, config.PORT, config.HOST);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
+
+  const ready = (async () => {
+    if (!databaseReady) {
+      await retryUntil('Postgres to migrate the schema', () => migrate(config.DATABASE_URL), {
+        logger,
+        signal: stopping.signal,
+        retryable: isDatabaseUnavailable,
+      });
+      databaseReady = true;
+      logger.info('schema migrated; accepting webhooks');
+    }
+    dispatcher.start();
+  })();
+  // close() during the wait aborts it: that is no failure of the process.
+  const settled = ready.catch(() => undefined);
 
   return {
     server,
     url: `http://127.0.0.1:${port}`,
     dispatcher,
+    ready,
     async close() {
-      // Stop taking requests, let in-flight ones finish, then stop the sweeper.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop taking requests (new ones on kept-alive sockets get 503), let in-flight ones finish,
+      // then stop the sweeper.
+      stopping.abort();
+      await drain(config.SHUTDOWN_GRACE);
+      await settled;
       await dispatcher.stop();
       await temporal?.connection.close();
       await metricsPool.end();
@@ -91,10 +118,12 @@ export interface ReceiverAppDeps {
   logger: Logger;
   dispatcher: Pick<Dispatcher, 'dispatchNow'>;
   trustUiOrigin?: boolean | undefined;
+  /** False while the schema is not migrated yet; absent: ready. */
+  databaseReady?: () => boolean;
 }
 
 /** The receiver's HTTP app for this configuration: its routes, and so its OpenAPI document. */
-export function receiverApp(config: Config, { pool, metricsPool, client, logger, dispatcher, trustUiOrigin }: ReceiverAppDeps): Express {
+export function receiverApp(config: Config, { pool, metricsPool, client, logger, dispatcher, trustUiOrigin, databaseReady }: ReceiverAppDeps): Express {
   return createApp({
     pool,
     adapters: adaptersFrom(config, { ledger: createReceiptLedger(pool) }),
@@ -126,6 +155,7 @@ export function receiverApp(config: Config, { pool, metricsPool, client, logger,
       userIdAttribute: userIdAttributeFrom(config.TEMPORAL_ENCRYPTION_KEY),
     }),
     credentialCipher: config.CREDENTIALS_KEY ? createCredentialCipher(config.CREDENTIALS_KEY) : undefined,
+    ...(databaseReady ? { databaseReady } : {}),
     temporalReachable: async () => {
       await client.connection.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     },

@@ -7,6 +7,7 @@ import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { createAlerter } from './alerts/alerter.ts';
 import type { WorkerConfig } from './config/config.ts';
 import { createPool, type Pool } from './db/pool.ts';
+import { isDatabaseUnavailable } from './db/errors.ts';
 import { migrate } from './db/migrate.ts';
 import { loadCredential, loadLoginName } from './db/user-profile-store.ts';
 import { createOutageDetector } from './holds/outage-detector.ts';
@@ -28,6 +29,7 @@ import { userIdAttributeFrom } from './temporal/user-id-attribute.ts';
 import { dataConverterFor } from './temporal/encryption-codec.ts';
 import { ensureReconcileSchedules } from './temporal/reconcile-schedules.ts';
 import { ensureSearchAttributes } from './temporal/search-attributes.ts';
+import { retryUntil } from './startup/retry-until.ts';
 
 /**
  * The worker process's composition root: everything it starts is wired here. `npm run worker`
@@ -43,6 +45,8 @@ export interface WorkerOverrides {
   logger?: Logger;
   /** A prebuilt bundle (tests build it once); otherwise WORKFLOW_BUNDLE_PATH, then dist's own bundle, else workflowsPath is bundled at start. */
   workflowBundlePath?: string;
+  /** Aborting it while start-up still waits for Postgres or Temporal makes startWorker reject with the abort. */
+  signal?: AbortSignal;
 }
 
 export interface RunningWorker {
@@ -56,17 +60,35 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
   const ownPool = !overrides.pool;
   const pool = overrides.pool ?? createPool(config.DATABASE_URL);
-  if (ownPool) await migrate(config.DATABASE_URL);
-
-  // The worker is a client too: search attributes, its reconciliation Schedules, and the signals
-  // of the corrections reconciliation journals.
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  await ensureSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
+  // The worker may start before its dependencies answer: it waits for each, then polls.
+  const waiting = { logger, signal: overrides.signal };
+  let admin: Connection | undefined;
+  let connection: NativeConnection;
+  try {
+    if (ownPool) await retryUntil('Postgres to migrate the schema', () => migrate(config.DATABASE_URL), { ...waiting, retryable: isDatabaseUnavailable });
+    // The worker is a client too: search attributes, its reconciliation Schedules, and the signals
+    // of the corrections reconciliation journals.
+    admin = await retryUntil('Temporal to register search attributes', async () => {
+      const candidate = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+      try {
+        await ensureSearchAttributes(candidate, config.TEMPORAL_NAMESPACE);
+        return candidate;
+      } catch (error) {
+        await candidate.close();
+        throw error;
+      }
+    }, waiting);
+    connection = await retryUntil('Temporal to accept the worker connection', () => NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }), waiting);
+  } catch (error) {
+    await admin?.close();
+    if (ownPool) await pool.end();
+    throw error;
+  }
+  const clientConnection = admin;
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterFor(config.TEMPORAL_ENCRYPTION_KEY) });
   const deps = activityDepsFrom(config, pool, logger, client);
   await ensureReconcileSchedules(client, config, Object.keys(deps.listings), logger);
 
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const bundlePath = overrides.workflowBundlePath ?? config.WORKFLOW_BUNDLE_PATH ?? (existsSync(builtBundlePath) ? builtBundlePath : undefined);
   const worker = await Worker.create({
     connection,

@@ -51,6 +51,8 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   SWEEP_INTERVAL: durationMs.default(5_000),
   /** How old an undispatched event must be before the sweeper takes it over from the immediate path. */
   SWEEP_GRACE: durationMs.default(10_000),
+  /** After SIGTERM, how long requests in flight may take before their connections are cut. */
+  SHUTDOWN_GRACE: durationMs.default(10_000),
 })
   .extend(upvestReceiverEnv)
   .extend(vibeReceiverEnv)

@@ -11,3 +11,18 @@ export function runMain(main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/**
+ * Runs `stop` on the first SIGINT or SIGTERM and ignores any that follow: under `npm start` one
+ * Ctrl-C or one process-group SIGTERM arrives more than once (the launcher forwards it too), and
+ * the default action of a repeat would kill the process mid-drain.
+ */
+export function onStopSignal(stop: (signal: NodeJS.Signals) => void): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    stop(signal);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, handle);
+}

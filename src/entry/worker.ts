@@ -1,16 +1,34 @@
 import { loadConfig, workerConfigSchema } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
-import { startWorker } from '../worker.ts';
-import { runMain } from './run-main.ts';
+import { startWorker, type RunningWorker } from '../worker.ts';
+import { onStopSignal, runMain } from './run-main.ts';
 
-/** Production worker process: runs until SIGINT/SIGTERM (the SDK's runtime handles them), then finishes its in-flight tasks. */
+/**
+ * Production worker process: waits for Postgres and Temporal, runs until SIGINT/SIGTERM, then
+ * finishes its in-flight tasks. It owns the signals, so one arriving during start-up stops it too.
+ */
 runMain(async () => {
   const config = loadConfig(workerConfigSchema);
   const logger = createLogger(config.LOG_LEVEL);
-  installTemporalRuntime(config.LOG_LEVEL, false);
-  const running = await startWorker(config, { logger });
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  installTemporalRuntime(config.LOG_LEVEL, true);
+  const stopping = new AbortController();
+  let running: RunningWorker | undefined;
+  onStopSignal((signal) => {
+    logger.info({ signal }, 'worker stopping');
+    stopping.abort();
+    void running?.shutdown();
+  });
+  try {
+    running = await startWorker(config, { logger, signal: stopping.signal });
+  } catch (error) {
+    if (!stopping.signal.aborted) throw error;
+    logger.info('worker stopped before it started');
+    return;
+  }
+  // A signal during Worker.create found nothing to shut down yet.
+  if (stopping.signal.aborted) void running.shutdown();
+  else logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   await running.done;
   logger.info('worker stopped');
 });

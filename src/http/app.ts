@@ -43,6 +43,8 @@ export interface AppDeps {
   trustProxy?: TrustProxy;
   /** Encrypts provider credentials backends register; without it they cannot be stored. */
   credentialCipher?: CredentialCipher | undefined;
+  /** False until the schema is migrated (the process started before Postgres answered); absent: ready. */
+  databaseReady?: () => boolean;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -50,8 +52,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestId);
-  app.use(healthRoutes({ pool: deps.pool, temporalReachable: deps.temporalReachable }));
+  const databaseReady = deps.databaseReady ?? (() => true);
+  app.use(healthRoutes({ pool: deps.pool, temporalReachable: deps.temporalReachable, databaseReady }));
   if (deps.metrics) app.use(metricsRoute(deps.metrics, deps.metricsToken));
+  // Until the schema exists nothing but health and metrics can be answered; the provider retries a 503.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (databaseReady()) return next();
+    res.setHeader('retry-after', '30');
+    sendProblem(res, 503, 'Database unavailable', 'The service is starting and waits for its database.', { requestId: req.requestId });
+  });
   const journal = deps.journal ?? createJournalWriter(deps.pool);
   for (const adapter of deps.adapters) app.use(webhookRoute(adapter, { ...deps, journal }));
   const authenticate = createAuthenticator(deps.auth);

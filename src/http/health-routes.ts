@@ -5,18 +5,23 @@ export interface ReadinessProbes {
   pool: Pool;
   /** Resolves when Temporal answers; rejects otherwise. */
   temporalReachable: () => Promise<void>;
+  /** False while the schema is not migrated yet. */
+  databaseReady: () => boolean;
 }
 
 const PROBE_TIMEOUT_MS = 3_000;
 
-export function healthRoutes({ pool, temporalReachable }: ReadinessProbes): Router {
+export function healthRoutes({ pool, temporalReachable, databaseReady }: ReadinessProbes): Router {
   const router = express.Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
     const [postgres, temporal] = await Promise.all([
-      probe(() => pool.query('SELECT 1').then(() => undefined)),
+      probe(async () => {
+        await pool.query('SELECT 1');
+        if (!databaseReady()) throw new Error('migrations pending');
+      }),
       probe(temporalReachable),
     ]);
     const ready = postgres === 'ok' && temporal === 'ok';
