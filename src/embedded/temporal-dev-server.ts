@@ -45,7 +45,12 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
     ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
-  const child = spawn(options.executable, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: a Ctrl-C or group SIGTERM reaches only our process, which stops the
+  // server after the worker has drained instead of from under it. It still dies with us.
+  const child = spawn(options.executable, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const killWithUs = () => child.kill('SIGKILL');
+  process.once('exit', killWithUs);
+  child.once('exit', () => process.off('exit', killWithUs));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

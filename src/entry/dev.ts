@@ -12,7 +12,7 @@ import { startReceiver } from '../receiver.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { customSearchAttributes } from '../temporal/search-attributes.ts';
 import { startWorker } from '../worker.ts';
-import { runMain } from './run-main.ts';
+import { onStopSignal, runMain } from './run-main.ts';
 
 /**
  * `npm start`: everything in one process. Without DATABASE_URL it runs an embedded Postgres,
@@ -87,16 +87,18 @@ runMain(async () => {
     ].join('\n'),
   );
 
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    await receiver.close();
-    await worker.shutdown();
-    await pool.end();
-    for (const stop of stops.reverse()) await stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  onStopSignal(() => {
+    void (async () => {
+      await receiver.close();
+      await worker.shutdown();
+      await pool.end();
+      for (const stop of stops.reverse()) await stop();
+    })().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error instanceof Error ? error.message : String(error) }, 'did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  });
 });
