@@ -90,9 +90,13 @@ describe('a Postgres restart never kills a process', () => {
           return rows[0]!.n === acked.length;
         },
         'every acknowledged event applied',
-        90_000,
+        120_000,
       );
       for (const entry of processes) assert.ok(entry.running(), entry.output());
+    } catch (error) {
+      const journal = await pool.query(`SELECT status, count(*)::int AS n, max(last_error) AS last_error FROM webhook_journal GROUP BY status`).catch(() => ({ rows: [] }));
+      process.stderr.write(`journal: ${JSON.stringify(journal.rows)}\n${processes.map((entry) => entry.output().slice(-3_000)).join('\n---\n')}\n`);
+      throw error;
     } finally {
       await Promise.all(processes.map((entry) => entry.kill('SIGTERM')));
       await pool.end();
