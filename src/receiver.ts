@@ -17,7 +17,7 @@ import { ConnectionsClient } from './client/connections-client.ts';
 import { createTemporalClient } from './temporal/client.ts';
 import { createEncryptionCodec } from './temporal/encryption-codec.ts';
 import { userIdAttributeFrom } from './temporal/user-id-attribute.ts';
-import { retryUntil } from './startup/retry-until.ts';
+import { retryUntil } from './retry-until.ts';
 
 /**
  * The receiver process's composition root: everything it starts is wired here. `npm run receiver`

@@ -29,7 +29,7 @@ import { userIdAttributeFrom } from './temporal/user-id-attribute.ts';
 import { dataConverterFor } from './temporal/encryption-codec.ts';
 import { ensureReconcileSchedules } from './temporal/reconcile-schedules.ts';
 import { ensureSearchAttributes } from './temporal/search-attributes.ts';
-import { retryUntil } from './startup/retry-until.ts';
+import { retryUntil } from './retry-until.ts';
 
 /**
  * The worker process's composition root: everything it starts is wired here. `npm run worker`
