@@ -64,9 +64,9 @@ describe('the production build', () => {
     }
   });
 
-  test('the built receiver answers /healthz, and the built worker applies a webhook with its prebuilt bundle', async () => {
+  test('the built receiver becomes ready, and the built worker applies a webhook with its prebuilt bundle', async () => {
     start('receiver');
-    await waitFor(async () => (await fetch(`${receiverUrl}/healthz`)).status === 200, `the built receiver to answer /healthz; output: ${output.join('')}`, 60_000);
+    await waitFor(async () => (await fetch(`${receiverUrl}/readyz`)).status === 200, `the built receiver to be ready; output: ${output.join('')}`, 60_000);
     start('worker');
     await waitFor(async () => output.join('').includes('worker running'), 'the built worker to connect', 60_000);
 

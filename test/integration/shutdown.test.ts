@@ -105,7 +105,7 @@ describe('graceful shutdown on SIGTERM', () => {
     const receiver = spawnEntry('receiver.ts', { PORT: String(port) });
     const exited = exitOf(receiver);
     const url = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 'the receiver to listen', 30_000);
+    await waitFor(async () => (await fetch(`${url}/readyz`)).ok, 'the receiver to be ready', 30_000);
 
     const payloads = Array.from({ length: 150 }, (_, i) => snapTradePayload('NEW_ACCOUNT_AVAILABLE', { brokerageAuthorizationId: `conn-shutdown-${i % 10}` }));
     let answered = 0;
