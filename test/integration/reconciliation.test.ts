@@ -85,8 +85,8 @@ describe('reconciliation against the providers\u2019 APIs', () => {
     assert.equal(res.status, 204);
   }
 
-  async function webhook(eventType: string, userId: string, connectionId: string, eventTimestamp: string): Promise<void> {
-    const delivery = signedSnapTrade(snapTradePayload(eventType, { userId, brokerageAuthorizationId: connectionId, brokerageId: 'brokerage-alpaca', eventTimestamp }), CONSUMER_KEY);
+  async function webhook(eventType: string, userId: string, connectionId: string, eventTimestamp: string, brokerageId = 'brokerage-alpaca'): Promise<void> {
+    const delivery = signedSnapTrade(snapTradePayload(eventType, { userId, brokerageAuthorizationId: connectionId, brokerageId, eventTimestamp }), CONSUMER_KEY);
     const res = await stack.post('/webhooks/snaptrade', delivery.body, delivery.headers);
     assert.equal(res.status, 200);
   }
@@ -154,9 +154,13 @@ describe('reconciliation against the providers\u2019 APIs', () => {
   });
 
   test('repaired: fixed, and `restored` only for a user who had been prompted', async () => {
-    // conn-rec-broken was prompted (above); conn-rec-quick breaks and is repaired within the grace.
+    // conn-rec-broken was prompted (above); conn-rec-quick breaks and is repaired before any prompt:
+    // its brokerage is in announced maintenance, so however slow this machine, no prompt goes out first.
+    await stack.db.pool.query(
+      `INSERT INTO prompt_holds (provider, brokerage_id, reason, starts_at, ends_at) VALUES ('snaptrade', 'brokerage-quick', 'maintenance', now() - interval '1 minute', now() + interval '1 hour')`,
+    );
     await registerSnapTradeUser('user-rec-quick');
-    await webhook('CONNECTION_ADDED', 'user-rec-quick', 'conn-rec-quick', minutesAgo(30));
+    await webhook('CONNECTION_ADDED', 'user-rec-quick', 'conn-rec-quick', minutesAgo(30), 'brokerage-quick');
     await webhook('CONNECTION_BROKEN', 'user-rec-quick', 'conn-rec-quick', minutesAgo(1));
     await until('conn-rec-quick', 'broken');
     snaptrade.authorizations.set('user-rec-quick', [{ id: 'conn-rec-quick', brokerageId: 'brokerage-alpaca', createdDate: minutesAgo(30), disabled: false, disabledDate: null }]);
