@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { identifier } from '../domain/connection-event.ts';
+import { documentInput } from './openapi/route-registry.ts';
 import { sendProblem } from './problem.ts';
 
 /**
@@ -23,7 +24,8 @@ export function withInput<S extends RouteSchema>(
   schema: S,
   handler: (input: z.infer<S>, req: Request, res: Response) => Promise<unknown> | unknown,
 ): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
+  // The OpenAPI document reads the route's parameters and body from this same schema.
+  return documentInput(async (req: Request, res: Response, next: NextFunction) => {
     const parsed = schema.safeParse({ params: req.params, query: req.query, body: req.body ?? {} });
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ');
@@ -35,5 +37,5 @@ export function withInput<S extends RouteSchema>(
     } catch (error) {
       next(error);
     }
-  };
+  }, schema);
 }

@@ -148,4 +148,28 @@ describe('the document against the running receiver', () => {
       }
     }
   });
+
+  test('what the document marks required, the route requires: each API example without one required field is a 400', async () => {
+    let checked = 0;
+    for (const [path, methods] of Object.entries(committed.paths)) {
+      if (path.startsWith('/webhooks/') || path.startsWith('/codec/')) continue;
+      for (const [method, described] of Object.entries(methods) as [string, { requestBody?: { content: Record<string, { schema: { required?: string[] }; example?: Record<string, unknown> }> }; parameters?: { name: string; in: string; example?: string }[] }][]) {
+        const json = described.requestBody?.content['application/json'];
+        if (!json?.example) continue;
+        const target = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(described.parameters!.find((p) => p.name === name)!.example!));
+        for (const field of json.schema.required ?? []) {
+          const body: Record<string, unknown> = { ...json.example };
+          delete body[field];
+          const res: Response = await fetch(`${stack.receiver.url}${target}`, {
+            method: method.toUpperCase(),
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}` },
+            body: JSON.stringify(body),
+          });
+          assert.equal(res.status, 400, `${method.toUpperCase()} ${path} without ${field}`);
+          checked += 1;
+        }
+      }
+    }
+    assert.ok(checked >= 3, `required body fields checked: ${checked}`);
+  });
 });

@@ -15,6 +15,7 @@ import {
   refreshAnswerSchema,
   remindAnswerSchema,
   userConnectionsSchema,
+  userWorkflowsSchema,
   webhookAnswerSchema,
 } from './responses.ts';
 
@@ -147,6 +148,13 @@ export const operations: Record<string, Operation> = {
     tag: 'users',
     summary: 'The user’s connections',
     responses: { 200: { description: 'the connections', schema: userConnectionsSchema }, ...apiErrors },
+    example: { params: { provider: 'snaptrade', userId: 'user-123' } },
+  },
+  'GET /users/:provider/:userId/workflows': {
+    tag: 'users',
+    summary: 'The user’s workflows in Temporal',
+    description: 'Found by the UserId search attribute, a keyed hash of the id when payloads are encrypted: name the user by the id you know.',
+    responses: { 200: { description: 'the workflows', schema: userWorkflowsSchema }, ...apiErrors },
     example: { params: { provider: 'snaptrade', userId: 'user-123' } },
   },
   'PUT /users/:provider/:userId/contact': {

@@ -71,6 +71,10 @@ export const webhookAnswerSchema = z
   ])
   .describe('Journaled events; a redelivery; a type not orchestrated (journaled).');
 
+export const userWorkflowsSchema = z.object({
+  workflows: z.array(z.object({ workflowId: z.string(), status: z.string(), connectionState: z.string().nullable() })),
+});
+
 export const refreshAnswerSchema = z.object({ requested: z.boolean() });
 export const remindAnswerSchema = z.object({ attempt: z.int() });
 export const deleteAnswerSchema = z.object({ status: z.literal('deleted'), removedAtProvider: z.boolean() });
