@@ -37,14 +37,23 @@ export function createProviderActivities(deps: ProviderActivityDeps) {
   };
 }
 
-/** A provider refusal that asking again cannot change stops the activity's retries. */
+/**
+ * A provider refusal that asking again cannot change stops the activity's retries. The failure
+ * names the provider and its HTTP status, so whoever asked (an API caller) learns who failed how.
+ */
 async function withProvider<T>(providers: ProviderActionsRegistry, ref: { provider: string }, call: (actions: ProviderActions) => Promise<T>): Promise<T> {
   const actions = providers[ref.provider];
   if (!actions) throw ApplicationFailure.nonRetryable(`no provider client configured for ${ref.provider}`, 'NoProviderClient');
   try {
     return await call(actions);
   } catch (error) {
-    throw error instanceof ProviderCallFailed && !error.retryable ? ApplicationFailure.nonRetryable(error.message, error.name) : error;
+    if (!(error instanceof ProviderCallFailed)) throw error;
+    throw ApplicationFailure.create({
+      message: error.message,
+      type: error.name,
+      nonRetryable: !error.retryable,
+      details: [{ provider: ref.provider, status: error.status ?? null }],
+    });
   }
 }
 

@@ -1,8 +1,11 @@
 /** The package's public surface for backends: drive connection workflows over Temporal. */
 export {
   ConnectionActionRefused,
+  ConnectionActionUnavailable,
   ConnectionNotRunning,
   ConnectionsClient,
+  ProviderActionFailed,
+  type ActionProgress,
   type AttemptView,
   type ConnectionsClientOptions,
 } from './client/connections-client.ts';

@@ -85,13 +85,31 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   const exclusive = <T>(step: () => Promise<T>) => lock.runExclusive(step);
   const refuse = (action: ConnectionAction) => () => {
     const refusal = refusalOf(state, action);
-    if (refusal) throw new Error(refusal);
+    if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'ActionRefused');
   };
-  setHandler(refreshUpdate, () => exclusive(async () => ({ requested: await providerCalls.requestProviderSync(refOf(state)) })), { validator: refuse('refresh') });
+  // The validator sees the state when the update arrives; the handler runs behind the lock, after
+  // whatever was queued first (a FIXED, another delete), so the state is asked again there.
+  // Histories from before this check replay without it.
+  const stillAllowed = (action: ConnectionAction) => {
+    const refusal = refusalOf(state, action);
+    if (refusal && patched('actions-recheck-state')) throw ApplicationFailure.nonRetryable(refusal, 'ActionRefused');
+  };
+  setHandler(
+    refreshUpdate,
+    () =>
+      exclusive(async () => {
+        stillAllowed('refresh');
+        const requested = await providerCalls.requestProviderSync(refOf(state));
+        if (!requested && patched('actions-recheck-state')) throw noCredentials('sync it');
+        return { requested };
+      }),
+    { validator: refuse('refresh') },
+  );
   setHandler(
     remindUpdate,
     () =>
       exclusive(async () => {
+        stillAllowed('remind');
         const { state: next, effects } = remindNow(state, Date.now(), policy);
         await step(next, effects);
         return { attempt: next.reauth?.promptsSent ?? 0 };
@@ -103,8 +121,9 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     deleteUpdate,
     async () => {
       await exclusive(async () => {
+        stillAllowed('delete');
         const removed = await providerCalls.removeAtProvider(refOf(state));
-        if (!removed) throw ApplicationFailure.nonRetryable('the provider cannot be asked to remove it: no credentials registered for this user', 'NoCredentials');
+        if (!removed) throw noCredentials('remove it');
         await applyOne(deletionRequested(state, uuid4(), Date.now()));
       });
       return { status: 'deleted' as const, removedAtProvider: true };
@@ -129,6 +148,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     return continueAsNew<typeof connectionWorkflow>({ ...input, state, pending: exit.pending, backlog: exit.backlog });
   }
   return state;
+}
+
+function noCredentials(what: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`the provider cannot be asked to ${what}: no credentials registered for this user`, 'NoCredentials');
 }
 
 function refOf(state: ConnectionState): ConnectionRef {

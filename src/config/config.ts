@@ -53,6 +53,8 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   SWEEP_GRACE: durationMs.default(10_000),
   /** After SIGTERM, how long requests in flight may take before their connections are cut. */
   SHUTDOWN_GRACE: durationMs.default(10_000),
+  /** How long a connection action's HTTP request waits for the outcome before answering 202 with where to look. */
+  ACTION_WAIT: durationMs.default(30_000),
 })
   .extend(upvestReceiverEnv)
   .extend(vibeReceiverEnv)

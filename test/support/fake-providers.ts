@@ -31,6 +31,8 @@ export interface FakeSnapTrade extends RecordingServer {
   accounts: Map<string, FakeSnapTradeAccount[]>;
   /** Each user's brokerage authorizations (`GET /authorizations`), by user id; a user not set here has none. */
   authorizations: Map<string, FakeAuthorization[]>;
+  /** How refresh and delete of an authorization are answered, when not at once with success: an error status, a delay. */
+  authorizationAnswers: Map<string, { status?: number; delayMs?: number }>;
 }
 
 /** What a connection holds unless a test says otherwise: a stock account and a crypto account. */
@@ -61,6 +63,13 @@ export function defaultSnapTradeAccounts(authorizationId: string): FakeSnapTrade
 export async function startFakeSnapTrade(): Promise<FakeSnapTrade> {
   const accounts = new Map<string, FakeSnapTradeAccount[]>();
   const authorizations = new Map<string, FakeAuthorization[]>();
+  const authorizationAnswers = new Map<string, { status?: number; delayMs?: number }>();
+  const troubled = (authorizationId: string, fine: { status: number; body?: unknown }) => {
+    const answer = authorizationAnswers.get(decodeURIComponent(authorizationId));
+    if (!answer) return fine;
+    const status = answer.status ?? fine.status;
+    return { ...(status === fine.status ? fine : { status, body: { detail: 'induced failure', status_code: status } }), delayMs: answer.delayMs ?? 0 };
+  };
   const accountsOf = (authorizationId: string) => accounts.get(authorizationId) ?? defaultSnapTradeAccounts(authorizationId);
   /** Accounts as last listed, which is how a client learns their ids. */
   const listed = new Map<string, FakeSnapTradeAccount>();
@@ -71,7 +80,7 @@ export async function startFakeSnapTrade(): Promise<FakeSnapTrade> {
     }
     const refresh = /^\/api\/v1\/authorizations\/([^/]+)\/refresh$/.exec(url.pathname);
     if (method === 'POST' && refresh) {
-      return { status: 200, body: { detail: 'Connection refresh scheduled', brokerage_authorization: { id: refresh[1] } } };
+      return troubled(refresh[1]!, { status: 200, body: { detail: 'Connection refresh scheduled', brokerage_authorization: { id: refresh[1] } } });
     }
     const userId = url.searchParams.get('userId') ?? '';
     if (method === 'GET' && url.pathname === '/api/v1/authorizations') {
@@ -80,8 +89,9 @@ export async function startFakeSnapTrade(): Promise<FakeSnapTrade> {
     const authorization = /^\/api\/v1\/authorizations\/([^/]+)$/.exec(url.pathname);
     if (method === 'DELETE' && authorization) {
       const id = decodeURIComponent(authorization[1]!);
-      authorizations.set(userId, (authorizations.get(userId) ?? []).filter((a) => a.id !== id));
-      return { status: 204 };
+      const answer = troubled(id, { status: 204 });
+      if (answer.status === 204) authorizations.set(userId, (authorizations.get(userId) ?? []).filter((a) => a.id !== id));
+      return answer;
     }
     if (method === 'GET' && authorization) {
       const found = (authorizations.get(userId) ?? []).find((a) => a.id === decodeURIComponent(authorization[1]!));
@@ -102,7 +112,7 @@ export async function startFakeSnapTrade(): Promise<FakeSnapTrade> {
     }
     return { status: 404, body: { detail: 'not found', status_code: 404 } };
   });
-  return Object.assign(server, { accounts, authorizations });
+  return Object.assign(server, { accounts, authorizations, authorizationAnswers });
 }
 
 function authorizationBody(authorization: FakeAuthorization) {

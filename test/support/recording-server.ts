@@ -10,7 +10,8 @@ export interface RecordedRequest {
   status: number;
 }
 
-export type Responder = (request: Omit<RecordedRequest, 'status'>) => { status: number; body?: unknown };
+/** `delayMs`: the answer comes that much later (a slow third party). */
+export type Responder = (request: Omit<RecordedRequest, 'status'>) => { status: number; body?: unknown; delayMs?: number };
 
 export interface RecordingServer {
   url: string;
@@ -32,11 +33,13 @@ export async function startRecordingServer(respond: Responder = () => ({ status:
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const request = { at: Date.now(), method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      const answer = failures.count > 0 ? { status: failures.status, body: { error: 'induced failure' } } : respond(request);
+      const answer: ReturnType<Responder> = failures.count > 0 ? { status: failures.status, body: { error: 'induced failure' } } : respond(request);
       if (failures.count > 0) failures = { ...failures, count: failures.count - 1 };
       requests.push({ ...request, status: answer.status });
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      setTimeout(() => {
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      }, answer.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
