@@ -4,7 +4,8 @@ import { instant } from './instant-sql.ts';
 import type { Pool } from './pool.ts';
 
 export type Channel = 'webhook' | 'email';
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'cancelled';
+const channelOrder: Record<Channel, number> = { webhook: 0, email: 1 };
+
 
 /** A row one sender holds until its lease ends, with the connection as Postgres knows it now. */
 export interface ClaimedRow {
@@ -22,25 +23,27 @@ export interface ClaimedRow {
   connection: StoredConnection | null;
 }
 
+/** True when this call created the notification (a retried activity finds it there). */
 export async function createOutbox(
   pool: Pool,
   notificationId: string,
   request: NotificationRequest,
   payload: NotificationPayload,
   channels: { channel: Channel; status: 'pending' | 'skipped' }[],
-): Promise<void> {
+  firstTryMs: number,
+): Promise<boolean> {
+  let created = false;
   for (const { channel, status } of channels) {
-    await pool.query(
-      `INSERT INTO notification_outbox (notification_id, channel, type, provider, connection_id, user_id, payload, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (notification_id, channel) DO NOTHING`,
-      [notificationId, channel, payload.type, request.provider, request.connectionId, request.userId, JSON.stringify(payload), status],
+    // The sender that creates a row tries it first; the relay takes it only if that did not happen by `firstTryMs`.
+    const { rowCount } = await pool.query(
+      `INSERT INTO notification_outbox (notification_id, channel, type, provider, connection_id, user_id, payload, status, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::double precision / 1000))
+       ON CONFLICT (notification_id, channel) DO NOTHING`,
+      [notificationId, channel, payload.type, request.provider, request.connectionId, request.userId, JSON.stringify(payload), status, firstTryMs],
     );
+    created ||= (rowCount ?? 0) > 0;
   }
-}
-
-export async function outboxExists(pool: Pool, notificationId: string): Promise<boolean> {
-  const { rowCount } = await pool.query(`SELECT 1 FROM notification_outbox WHERE notification_id = $1`, [notificationId]);
-  return (rowCount ?? 0) > 0;
+  return created;
 }
 
 interface ClaimedDbRow {
@@ -59,14 +62,16 @@ interface ClaimedDbRow {
 
 /**
  * Takes due rows (pending and due, or sending with a lapsed lease) for `leaseMs`, oldest first;
- * other senders skip them meanwhile. With `notificationId`, only that notification's rows.
+ * other senders skip them meanwhile. With `notificationId`, that notification's pending rows
+ * whenever they are due.
  */
 export async function claimDue(pool: Pool, options: { notificationId?: string; limit: number; leaseMs: number }): Promise<ClaimedRow[]> {
   const { rows } = await pool.query<ClaimedDbRow>(
     `WITH due AS (
        SELECT o.notification_id, o.channel, o.status AS previous_status, c.state, c.lifecycle
        FROM notification_outbox o LEFT JOIN connections c ON c.provider = o.provider AND c.connection_id = o.connection_id
-       WHERE o.status IN ('pending', 'sending') AND o.next_attempt_at <= now() AND ($1::text IS NULL OR o.notification_id = $1)
+       WHERE o.status IN ('pending', 'sending')
+         AND ($1::text IS NULL AND o.next_attempt_at <= now() OR o.notification_id = $1 AND (o.status = 'pending' OR o.next_attempt_at <= now()))
        ORDER BY o.next_attempt_at LIMIT $2 FOR UPDATE OF o SKIP LOCKED
      )
      UPDATE notification_outbox o SET status = 'sending', next_attempt_at = now() + make_interval(secs => $3::double precision / 1000)
@@ -76,6 +81,8 @@ export async function claimDue(pool: Pool, options: { notificationId?: string; l
        (extract(epoch FROM o.created_at) * 1000)::text AS created_ms, due.previous_status, due.state, due.lifecycle`,
     [options.notificationId ?? null, options.limit, options.leaseMs],
   );
+  // UPDATE … RETURNING keeps no order: oldest first, and the app's webhook before the user's email.
+  rows.sort((a, b) => Number(a.created_ms) - Number(b.created_ms) || channelOrder[a.channel] - channelOrder[b.channel]);
   return rows.map((row) => ({
     notificationId: row.notification_id,
     channel: row.channel,

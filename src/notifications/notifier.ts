@@ -6,7 +6,6 @@ import {
   markFinal,
   markRetry,
   markSent,
-  outboxExists,
   recordAttempt,
   waitingRowsOf,
   type Channel,
@@ -81,10 +80,7 @@ export function createNotifier(deps: NotifierDeps) {
 
   async function send(request: NotificationRequest): Promise<SendResult> {
     const id = notificationId(request);
-    if (!(await outboxExists(pool, id))) {
-      await createOutbox(pool, id, request, payloadOf(request, id, new Date()), await channelsFor(request));
-      await cancelMoot(request, id);
-    }
+    if (await createOutbox(pool, id, request, payloadOf(request, id, new Date()), await channelsFor(request), LEASE_MS)) await cancelMoot(request, id);
     const outcomes = await deliver(await claimDue(pool, { notificationId: id, limit: 2, leaseMs: LEASE_MS }));
     return {
       notificationId: id,

@@ -138,9 +138,9 @@ describe('notifications outlive a down app backend', () => {
     await send('CONNECTION_BROKEN', id, userId);
 
     // SMTP has the message but has not answered: the attempt is already on record.
-    const held = await waitFor(async () => (await outbox(id)).find((r) => r.channel === 'email' && r.status === 'sending'), 'the recorded attempt');
-    assert.equal(held.attempts, 1);
-    await waitFor(async () => smtp.messages.length > 0 && smtp.messages.some((m) => m.to.includes('someone@example.com')), 'the message at SMTP');
+    await waitFor(async () => smtp.messages.some((m) => m.to.includes('someone@example.com')), 'the message at SMTP');
+    const held = (await outbox(id)).find((r) => r.channel === 'email');
+    assert.deepEqual([held?.status, held?.attempts], ['sending', 1]);
     // The worker that holds it is presumed gone once its lease ends (a crash after SMTP took it):
     // the relay sends it again, saying so, under the same Message-ID.
     await stack.db.pool.query(`UPDATE notification_outbox SET next_attempt_at = now() WHERE connection_id = $1 AND channel = 'email'`, [id]);

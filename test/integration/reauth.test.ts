@@ -151,10 +151,14 @@ describe('re-authentication prompts over real Temporal, Postgres and SMTP', () =
     const attempts = app.server.requests.filter((r) => r.body.includes(id) && r.body.includes('reauth_required'));
     assert.deepEqual(attempts.map((r) => r.status), [500, 500, 200]);
     assert.equal(new Set(attempts.map((r) => r.headers['webhook-id'])).size, 1, 'one notification id across retries');
-    const { rows } = await stack.db.pool.query(
-      `SELECT status, attempts FROM notification_outbox WHERE connection_id = $1 AND channel = 'webhook' AND type = 'connection.reauth_required'`,
-      [id],
-    );
+    // The app has answered 200; the row says so once the sender has recorded it.
+    const rows = await waitFor(async () => {
+      const { rows } = await stack.db.pool.query(
+        `SELECT status, attempts FROM notification_outbox WHERE connection_id = $1 AND channel = 'webhook' AND type = 'connection.reauth_required'`,
+        [id],
+      );
+      return rows[0]?.status === 'sent' && rows;
+    }, 'the row marked sent');
     assert.deepEqual(rows, [{ status: 'sent', attempts: 3 }]);
   });
 
