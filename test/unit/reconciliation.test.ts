@@ -5,6 +5,7 @@ import type { ConnectionState } from '../../src/domain/connection-state.ts';
 import { applyEvent, applyEvents, initialConnectionState } from '../../src/domain/lifecycle.ts';
 import type { LifecyclePolicy } from '../../src/domain/lifecycle-policy.ts';
 import { missingFromListing, reconcileUser, type HeldConnection, type ListedConnection } from '../../src/domain/reconciliation.ts';
+import { listedAccount } from '../../src/providers/vezgo/listing.ts';
 
 const at = (minute: number) => `2024-01-01T00:${String(minute).padStart(2, '0')}:00.000000Z`;
 const NOW = Date.UTC(2024, 0, 1, 1);
@@ -141,5 +142,22 @@ describe('a correction in the lifecycle, and the webhook for the same change aft
     const applied = replay(fixed, correction!.event);
     assert.equal(applied.state.status, 'active');
     assert.deepEqual(applied.effects[0], { type: 'recordEvent', event: correction!.event, outcome: 'stale' });
+  });
+});
+
+describe('what a Vezgo account says', () => {
+  const account = { id: 'acct-1', provider: { name: 'coinbase' }, created_at: Date.UTC(2024, 0, 1) };
+
+  test('the documented account has no status: present, created then, health unknown', () => {
+    assert.deepEqual(listedAccount(account), { connectionId: 'acct-1', brokerageId: 'coinbase', createdAt: '2024-01-01T00:00:00.000000Z', disabled: null, disabledAt: null });
+  });
+
+  test('a status, where the API gives one: a user error is disabled, a plain ok works, anything else says nothing', () => {
+    assert.equal(listedAccount({ ...account, status: 'error', error: 'LoginFailedError' }).disabled, true);
+    assert.equal(listedAccount({ ...account, error: { name: 'SecurityQuestionError' } }).disabled, true);
+    assert.equal(listedAccount({ ...account, status: 'ok', error: null }).disabled, false);
+    assert.equal(listedAccount({ ...account, status: 'error', error: 'TemporaryFailureError' }).disabled, null);
+    assert.equal(listedAccount({ ...account, status: 'syncing' }).disabled, null);
+    assert.equal(listedAccount({ ...account, created_at: null }).createdAt, null);
   });
 });

@@ -45,7 +45,7 @@ export function createVezgoListing(config: VezgoActionsConfig): ConnectionListin
       const accounts = await callProvider('Vezgo', 'accounts.getList', () => session.accounts.getList());
       const parsed = accountsSchema.safeParse(accounts);
       if (!parsed.success) throw new ProviderCallFailed('Vezgo accounts.getList: answer not understood', false);
-      return parsed.data.map(listed);
+      return parsed.data.map(listedAccount);
     },
     async exists(userId, connectionId, pace) {
       const session = await user(userId, pace);
@@ -62,7 +62,10 @@ export function createVezgoListing(config: VezgoActionsConfig): ConnectionListin
   };
 }
 
-function listed(account: z.infer<typeof accountSchema>): ListedConnection {
+export type VezgoAccount = z.infer<typeof accountSchema>;
+
+/** What reconciliation reads from an account: presence, and a status only where Vezgo gives one. */
+export function listedAccount(account: VezgoAccount): ListedConnection {
   const error = typeof account.error === 'string' ? account.error : (account.error?.name ?? null);
   const created = new Date(account.created_at ?? Number.NaN);
   return {
