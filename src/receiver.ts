@@ -27,8 +27,6 @@ export interface ReceiverOverrides {
   pool?: Pool;
   client?: Client;
   logger?: Logger;
-  /** The embedded dev stack's UI on loopback may use the codec endpoint without a token. */
-  trustUiOrigin?: boolean;
 }
 
 export interface Receiver {
@@ -56,7 +54,6 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
     ? undefined
     : createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, encryptionKey: config.TEMPORAL_ENCRYPTION_KEY });
   const client = overrides.client ?? temporal!.client;
-  const trustUiOrigin = overrides.trustUiOrigin;
   const userIdAttribute = userIdAttributeFrom(config.TEMPORAL_ENCRYPTION_KEY);
   const dispatcher = createDispatcher({
     client,
@@ -70,7 +67,7 @@ export async function startReceiver(config: Config, overrides: ReceiverOverrides
   });
   // Scrapes read Postgres on a connection of their own: however many come, the journal's pool is untouched.
   const metricsPool = createPool(config.DATABASE_URL, 1);
-  const app = receiverApp(config, { pool, metricsPool, client, logger, dispatcher, trustUiOrigin, databaseReady: () => databaseReady });
+  const app = receiverApp(config, { pool, metricsPool, client, logger, dispatcher, databaseReady: () => databaseReady });
 
   const { server, drain } = await listenDraining(app, config.PORT, config.HOST);
   const address = server.address();
@@ -117,13 +114,12 @@ export interface ReceiverAppDeps {
   client: Client;
   logger: Logger;
   dispatcher: Pick<Dispatcher, 'dispatchNow'>;
-  trustUiOrigin?: boolean | undefined;
   /** False while the schema is not migrated yet; absent: ready. */
   databaseReady?: () => boolean;
 }
 
 /** The receiver's HTTP app for this configuration: its routes, and so its OpenAPI document. */
-export function receiverApp(config: Config, { pool, metricsPool, client, logger, dispatcher, trustUiOrigin, databaseReady }: ReceiverAppDeps): Express {
+export function receiverApp(config: Config, { pool, metricsPool, client, logger, dispatcher, databaseReady }: ReceiverAppDeps): Express {
   return createApp({
     pool,
     adapters: adaptersFrom(config, { ledger: createReceiptLedger(pool) }),
@@ -143,7 +139,7 @@ export function receiverApp(config: Config, { pool, metricsPool, client, logger,
           : undefined,
     },
     codec: config.TEMPORAL_ENCRYPTION_KEY
-      ? { codec: createEncryptionCodec(config.TEMPORAL_ENCRYPTION_KEY), uiOrigin: config.TEMPORAL_UI_ORIGIN, trustUiOrigin: trustUiOrigin ?? false }
+      ? { codec: createEncryptionCodec(config.TEMPORAL_ENCRYPTION_KEY), uiOrigin: config.TEMPORAL_UI_ORIGIN, urlToken: config.TEMPORAL_CODEC_URL_TOKEN }
       : undefined,
     trustProxy: config.TRUST_PROXY,
     metrics: createMetrics({ pool: metricsPool, refreshMs: config.METRICS_REFRESH }),

@@ -3,7 +3,7 @@ import { durationMs } from './duration.ts';
 import { checkUpvestReceiverEnv, upvestReceiverEnv } from './upvest-config.ts';
 import { vibeReceiverEnv } from './vibe-config.ts';
 import { lifecycleEnv } from './lifecycle-config.ts';
-import { temporalEnv } from './temporal-config.ts';
+import { codecReceiverEnv, temporalEnv } from './temporal-config.ts';
 import { apiAuthEnv, checkJwtSettings } from './api-config.ts';
 import { metricsEnv } from './metrics-config.ts';
 import { reconcileEnv } from './reconcile-config.ts';
@@ -59,6 +59,7 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   .extend(upvestReceiverEnv)
   .extend(vibeReceiverEnv)
   .extend(metricsEnv)
+  .extend(codecReceiverEnv)
   .superRefine((config, ctx) => {
     checkJwtSettings(config, ctx);
     checkUpvestReceiverEnv(config, ctx);

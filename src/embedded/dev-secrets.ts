@@ -10,6 +10,8 @@ export interface DevSecrets {
   VIBE_ACCOUNT_ID: string;
   /** The private half of the key the dev stack trusts for Upvest webhooks: `npm run trigger` signs with it. */
   UPVEST_WEBHOOK_SIGNING_JWK: JsonWebKey & { kid: string };
+  /** The codec's secret URL for the embedded Web UI, when payloads are encrypted. */
+  TEMPORAL_CODEC_URL_TOKEN: string;
 }
 
 const generators: { [K in keyof DevSecrets]: () => DevSecrets[K] } = {
@@ -19,6 +21,7 @@ const generators: { [K in keyof DevSecrets]: () => DevSecrets[K] } = {
   VIBE_WEBHOOK_SECRET: () => randomBytes(24).toString('base64url'),
   VIBE_ACCOUNT_ID: () => 'dev-vibe-account',
   UPVEST_WEBHOOK_SIGNING_JWK: () => privateJwkOf(newUpvestKey(`dev-${randomBytes(4).toString('hex')}`)),
+  TEMPORAL_CODEC_URL_TOKEN: () => randomBytes(32).toString('base64url'),
 };
 
 /**
@@ -49,6 +52,7 @@ export function devUpvestJwks(secrets: DevSecrets): string {
 export function applyDevSecrets(env: NodeJS.ProcessEnv, secrets: DevSecrets): void {
   env.SNAPTRADE_WEBHOOK_SECRET ??= secrets.SNAPTRADE_WEBHOOK_SECRET;
   env.API_TOKEN ??= secrets.API_TOKEN;
+  if (env.TEMPORAL_ENCRYPTION_KEY) env.TEMPORAL_CODEC_URL_TOKEN ??= secrets.TEMPORAL_CODEC_URL_TOKEN;
   if (!env.UPVEST_WEBHOOK_JWKS && !env.UPVEST_BASE_URL) env.UPVEST_WEBHOOK_JWKS = devUpvestJwks(secrets);
   if (!env.VEZGO_CLIENT_ID) {
     env.VEZGO_CLIENT_ID = secrets.VEZGO_CLIENT_ID;

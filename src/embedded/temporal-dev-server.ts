@@ -9,8 +9,6 @@ export interface DevServerOptions {
   /** SQLite file that keeps workflows across restarts; in memory when omitted. */
   dbFilename?: string;
   namespace?: string;
-  /** Where the Web UI sends payloads to be decoded (our /codec routes) when they are encrypted. */
-  uiCodecEndpoint?: string;
   startTimeoutMs?: number;
 }
 
@@ -43,7 +41,6 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     ...devServerSearchAttributeFlags(),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
-    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
   // Its own process group: a Ctrl-C or group SIGTERM reaches only our process, which stops the
   // server after the worker has drained instead of from under it. It still dies with us.

@@ -37,7 +37,6 @@ runMain(async () => {
         port,
         uiPort: port + 1000,
         dbFilename: join(dataDir, 'temporal.db'),
-        ...(process.env.TEMPORAL_ENCRYPTION_KEY ? { uiCodecEndpoint: `http://127.0.0.1:${process.env.PORT ?? 3000}/codec` } : {}),
       });
       process.env.TEMPORAL_ADDRESS = server.address;
       uiUrl = server.uiUrl;
@@ -58,7 +57,6 @@ runMain(async () => {
   const secrets = loadOrCreateDevSecrets(secretsFile);
   applyDevSecrets(process.env, secrets);
   process.env.PORT ??= '3000';
-  // The dev UI's origin may use the codec endpoint without a token, so nothing off this machine may reach it.
   process.env.HOST ??= '127.0.0.1';
   process.env.TEMPORAL_NAMESPACE ??= 'default';
   process.env.TEMPORAL_TASK_QUEUE ??= 'connection-lifecycle';
@@ -71,9 +69,7 @@ runMain(async () => {
   await migrate(config.DATABASE_URL);
 
   const worker = await startWorker(config, { pool, logger });
-  // Trusting the UI's origin is only safe while nothing but this machine can reach the receiver.
-  const loopbackOnly = ['127.0.0.1', '::1', 'localhost'].includes(config.HOST);
-  const receiver = await startReceiver(config, { pool, logger, trustUiOrigin: loopbackOnly });
+  const receiver = await startReceiver(config, { pool, logger });
 
   process.stdout.write(
     [
@@ -82,6 +78,11 @@ runMain(async () => {
       `  try it       npm run trigger -- snaptrade broken --user u1 --connection c1`,
       `  temporal UI  ${uiUrl ?? `(external server at ${config.TEMPORAL_ADDRESS})`}`,
       `  secrets      ${process.env.API_TOKEN === secrets.API_TOKEN ? secretsFile : 'from the environment'}`,
+      // The UI is given the codec's credential in the browser only: a URL in the UI server's own
+      // settings would be readable by any local process, as an Origin header can be sent by any.
+      ...(config.TEMPORAL_ENCRYPTION_KEY && config.TEMPORAL_CODEC_URL_TOKEN
+        ? [`  codec        decrypted payloads in the UI: set its Codec Server to ${receiver.url}/codec/<TEMPORAL_CODEC_URL_TOKEN from the secrets file>`]
+        : []),
       '',
       '',
     ].join('\n'),

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { documentScope, scopeOf } from './openapi/route-registry.ts';
+import { constantTimeEqual } from '../providers/constant-time.ts';
 import { sendProblem } from './problem.ts';
 
 export const jsonPayloads = z.object({
@@ -11,10 +11,10 @@ type JsonPayloads = z.infer<typeof jsonPayloads>;
 
 export interface CodecRouteOptions {
   codec: PayloadCodec;
-  /** The Web UI's origin: allowed by CORS, and trusted without a token when `trustUiOrigin`. */
+  /** The Web UI's origin, allowed by CORS. An Origin header proves nothing: any local process can send one. */
   uiOrigin: string;
-  /** Only the embedded dev stack, whose UI listens on loopback, sets this. */
-  trustUiOrigin: boolean;
+  /** TEMPORAL_CODEC_URL_TOKEN: the codec is also served at /codec/<token>/…, for a UI that cannot send a bearer. */
+  urlToken?: string | undefined;
   authenticate: (req: Request, res: Response, next: NextFunction) => void;
 }
 
@@ -35,17 +35,13 @@ export function codecRoutes(options: CodecRouteOptions): Router {
     if (req.method === 'OPTIONS') return void res.status(204).end();
     next();
   };
-  const guard = (req: Request, res: Response, next: NextFunction) => {
-    if (options.trustUiOrigin && req.header('origin') === options.uiOrigin) return next();
-    options.authenticate(req, res, next);
+  const tokenInPath = (req: Request, res: Response, next: NextFunction) => {
+    if (options.urlToken && constantTimeEqual(String(req.params.token), options.urlToken)) return next();
+    sendProblem(res, 401, 'Unauthorized', 'Not a codec URL this receiver serves.');
   };
-  // The guard demands what its authenticator demands; the OpenAPI document says so.
-  const scope = scopeOf(options.authenticate);
-  if (scope) documentScope(guard, scope);
 
   for (const direction of ['decode', 'encode'] as const) {
-    router.options(`/codec/${direction}`, cors);
-    router.post(`/codec/${direction}`, cors, guard, express.json({ limit: '4mb' }), async (req, res) => {
+    const serve = async (req: Request, res: Response) => {
       const parsed = jsonPayloads.safeParse(req.body);
       if (!parsed.success) return sendProblem(res, 400, 'Not a payloads document', parsed.error.issues[0]?.message);
       try {
@@ -54,7 +50,13 @@ export function codecRoutes(options: CodecRouteOptions): Router {
       } catch (error) {
         sendProblem(res, 400, `Payloads could not be ${direction}d`, error instanceof Error ? error.message : undefined);
       }
-    });
+    };
+    router.options(`/codec/${direction}`, cors);
+    router.post(`/codec/${direction}`, cors, options.authenticate, express.json({ limit: '4mb' }), serve);
+    if (options.urlToken) {
+      router.options(`/codec/:token/${direction}`, cors);
+      router.post(`/codec/:token/${direction}`, cors, tokenInPath, express.json({ limit: '4mb' }), serve);
+    }
   }
   return router;
 }

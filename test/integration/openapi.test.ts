@@ -89,6 +89,8 @@ describe('the document against the running receiver', () => {
         UPVEST_WEBHOOK_JWKS: JSON.stringify({ keys: [upvestKey.jwk] }),
         TEMPORAL_ENCRYPTION_KEY: `k1:${randomBytes(32).toString('base64')}`,
         CREDENTIALS_KEY: `c1:${randomBytes(32).toString('base64')}`,
+        // The codec's secret URL, as the documented example names it.
+        TEMPORAL_CODEC_URL_TOKEN: 'example-codec-url-token-0123456789abcdef',
       },
     });
   });

@@ -116,3 +116,10 @@ test('Upvest keys come from its authenticated API: a bare JWKS URL is refused wi
     /UPVEST_SIGNING_KEY and UPVEST_SIGNING_KEY_ID go together/,
   );
 });
+
+test('the codec URL token is long and URL-safe, or absent', () => {
+  assert.equal(loadConfig(receiverConfigSchema, valid).TEMPORAL_CODEC_URL_TOKEN, undefined);
+  const token = 'a'.repeat(32);
+  assert.equal(loadConfig(receiverConfigSchema, { ...valid, TEMPORAL_CODEC_URL_TOKEN: token }).TEMPORAL_CODEC_URL_TOKEN, token);
+  for (const bad of ['short', `${'a'.repeat(32)}/x`]) assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, TEMPORAL_CODEC_URL_TOKEN: bad }), /TEMPORAL_CODEC_URL_TOKEN/);
+});

@@ -185,6 +185,22 @@ export const operations: Record<string, Operation> = {
     example: { body: { payloads: [] } },
   },
   'OPTIONS /codec/encode': { tag: 'operations', summary: 'CORS preflight of the Web UI', responses: { 204: { description: 'allowed' } } },
+  'POST /codec/:token/decode': {
+    tag: 'operations',
+    summary: 'The codec at a secret URL (TEMPORAL_CODEC_URL_TOKEN), for a Web UI that cannot send a bearer token',
+    requestBody: { schema: jsonPayloads },
+    responses: { 200: { description: 'decoded payloads', schema: codecPayloadsSchema }, 400: badRequest, 401: problem('not the configured token') },
+    example: { params: { token: 'example-codec-url-token-0123456789abcdef' }, body: { payloads: [] } },
+  },
+  'OPTIONS /codec/:token/decode': { tag: 'operations', summary: 'CORS preflight of the Web UI', responses: { 204: { description: 'allowed' } } },
+  'POST /codec/:token/encode': {
+    tag: 'operations',
+    summary: 'The codec at a secret URL (TEMPORAL_CODEC_URL_TOKEN): encrypt payloads',
+    requestBody: { schema: jsonPayloads },
+    responses: { 200: { description: 'encoded payloads', schema: codecPayloadsSchema }, 400: badRequest, 401: problem('not the configured token') },
+    example: { params: { token: 'example-codec-url-token-0123456789abcdef' }, body: { payloads: [] } },
+  },
+  'OPTIONS /codec/:token/encode': { tag: 'operations', summary: 'CORS preflight of the Web UI', responses: { 204: { description: 'allowed' } } },
   'GET /metrics': {
     tag: 'operations',
     summary: 'Prometheus metrics',

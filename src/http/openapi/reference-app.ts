@@ -28,6 +28,7 @@ export function referenceApp(): { app: Express; close(): Promise<void> } {
     VIBE_ACCOUNT_ID: 'reference',
     UPVEST_WEBHOOK_JWKS: JSON.stringify({ keys: [newUpvestKey().jwk] }),
     TEMPORAL_ENCRYPTION_KEY: aesKey(),
+    TEMPORAL_CODEC_URL_TOKEN: randomBytes(32).toString('base64url'),
     CREDENTIALS_KEY: aesKey(),
     LOG_LEVEL: 'silent',
   });
