@@ -6,6 +6,7 @@ import { vezgoHookSchema } from '../../providers/vezgo/schemas.ts';
 import { vibeEventSchema } from '../../providers/vibe/schemas.ts';
 import { jsonPayloads } from '../codec-routes.ts';
 import {
+  actionPendingSchema,
   attemptSchema,
   codecPayloadsSchema,
   connectionSchema,
@@ -52,6 +53,14 @@ const webhookAnswers = (ignoredStatus: 200 | 202): Record<number, Answer> => {
   return answers;
 };
 const apiErrors = { 400: badRequest, 401: unauthorized, 403: forbidden };
+/** What an action on a connection may answer besides its result and a state refusal. */
+const actionAnswers: Record<number, Answer> = {
+  202: { description: 'still under way after ACTION_WAIT: the outcome will be at `Location`', schema: actionPendingSchema },
+  404: notFound,
+  424: problem('the user’s credentials were never registered, so the provider cannot be asked'),
+  501: problem('no SDK client is configured for this provider'),
+  502: problem('the provider failed the call: `provider` and its HTTP status `providerStatus`'),
+};
 
 const snapTradeExample = {
   webhookId: '5f6b2b0e-3c1a-4f5e-9a51-2f0f3e8d6a10',
@@ -123,20 +132,33 @@ export const operations: Record<string, Operation> = {
   'POST /connections/:provider/:connectionId/refresh': {
     tag: 'connections',
     summary: 'Ask the provider to sync the connection now',
-    responses: { 200: { description: 'requested', schema: refreshAnswerSchema }, ...apiErrors, 404: notFound, 409: problem('not connected') },
+    responses: { 200: { description: 'requested', schema: refreshAnswerSchema }, ...apiErrors, ...actionAnswers, 409: problem('not connected') },
     example: { params: { provider: 'snaptrade', connectionId: 'c1' } },
   },
   'POST /connections/:provider/:connectionId/remind': {
     tag: 'connections',
     summary: 'Send the re-authentication prompt now',
-    responses: { 200: { description: 'sent', schema: remindAnswerSchema }, ...apiErrors, 404: notFound, 409: problem('not broken') },
+    responses: { 200: { description: 'sent', schema: remindAnswerSchema }, ...apiErrors, 202: actionAnswers[202]!, 404: notFound, 409: problem('not broken') },
     example: { params: { provider: 'snaptrade', connectionId: 'c1' } },
   },
   'DELETE /connections/:provider/:connectionId': {
     tag: 'connections',
     summary: 'Remove the connection at the provider, then mark it deleted',
-    responses: { 200: { description: 'deleted', schema: deleteAnswerSchema }, ...apiErrors, 404: notFound, 409: problem('already deleted') },
+    responses: { 200: { description: 'deleted', schema: deleteAnswerSchema }, ...apiErrors, ...actionAnswers, 409: problem('already deleted') },
     example: { params: { provider: 'snaptrade', connectionId: 'c1' } },
+  },
+  'GET /connections/:provider/:connectionId/actions/:actionId': {
+    tag: 'connections',
+    summary: 'The outcome of an action answered 202; `wait` long-polls (at most 60 s)',
+    description: 'Answered like the action itself: its result, or the problem it ended with; 202 again while it is under way.',
+    responses: {
+      200: { description: 'the action’s result', schema: z.union([refreshAnswerSchema, remindAnswerSchema, deleteAnswerSchema]) },
+      ...apiErrors,
+      ...actionAnswers,
+      404: problem('no such action on this connection'),
+      409: problem('the state refused it when it ran'),
+    },
+    example: { params: { provider: 'snaptrade', connectionId: 'c1', actionId: 'not-an-action' }, query: { wait: '1s' } },
   },
   'GET /connections/:provider/:connectionId': {
     tag: 'connections',

@@ -78,6 +78,8 @@ export const userWorkflowsSchema = z.object({
 export const refreshAnswerSchema = z.object({ requested: z.boolean() });
 export const remindAnswerSchema = z.object({ attempt: z.int() });
 export const deleteAnswerSchema = z.object({ status: z.literal('deleted'), removedAtProvider: z.boolean() });
+/** An action still under way after ACTION_WAIT: `location` (also the Location header) is where its outcome appears. */
+export const actionPendingSchema = z.object({ status: z.literal('pending'), actionId: z.string(), location: z.string(), detail: z.string() });
 export const healthSchema = z.object({ status: z.literal('ok') });
 export const readinessSchema = z.object({ status: z.enum(['ready', 'unavailable']), postgres: z.string(), temporal: z.string() });
 export const codecPayloadsSchema = z.object({ payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()), data: z.string() })) });
