@@ -15,7 +15,7 @@ import { snapTradePayload, TEST_SECRET, type Payload } from '../support/snaptrad
 import { API_TOKEN } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 
-const CONNECTIONS = 120;
+const CONNECTIONS = 100;
 const EVENTS_PER_CONNECTION = 20;
 const SENDERS = 16;
 
@@ -63,7 +63,8 @@ function plan(): { events: Planned[]; expected: Map<string, string> } {
 }
 
 describe('chaos: the production shape under a burst while its parts are killed', () => {
-  test('worker, receiver and Temporal SIGKILLed and Postgres stopped mid-burst: every acknowledged event applied once, the right final states, no failed run', async () => {
+  test('worker, receiver and Temporal SIGKILLed and Postgres stopped mid-burst: every acknowledged event applied once, the right final states, no failed run', async (t) => {
+    const began = Date.now();
     const work = mkdtempSync(join(process.env.TEST_WORK_DIR ?? tmpdir(), 'chaos-'));
     const postgres = await createPrivatePostgres();
     const databaseUrl = await postgres.createDatabase('lifecycle');
@@ -121,6 +122,13 @@ describe('chaos: the production shape under a burst while its parts are killed',
         }
       });
       const burst = Promise.all(senders);
+      const timeline: string[] = [];
+      const sampler = setInterval(() => {
+        void pool.query<{ n: number; j: number; p: number }>(`SELECT (SELECT count(*)::int FROM connection_events) AS n, (SELECT count(*)::int FROM webhook_journal) AS j, (SELECT count(*)::int FROM webhook_journal WHERE status='pending') AS p`).then(
+          (r) => timeline.push(`${((Date.now() - began) / 1000).toFixed(0)}s acked=${acked.size} journal=${r.rows[0]!.j} pending=${r.rows[0]!.p} applied=${r.rows[0]!.n}`),
+          () => timeline.push(`${((Date.now() - began) / 1000).toFixed(0)}s pg down`),
+        );
+      }, 5_000);
 
       // Windows in which a 503 is the right answer: Postgres stopped, a receiver starting up.
       const excused: [number, number][] = [];
@@ -162,14 +170,13 @@ describe('chaos: the production shape under a burst while its parts are killed',
       assert.ok(answers.some((a) => a.status === 503), 'the Postgres stop was felt');
 
       const eventIds = events.map((e) => e.eventId);
-      await waitFor(
-        async () => {
-          const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM connection_events WHERE event_id = ANY($1)`, [eventIds]);
-          return rows[0]!.n === events.length;
-        },
-        'every acknowledged event applied',
-        120_000,
-      );
+      const appliedSoFar = async () =>
+        (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM connection_events WHERE event_id = ANY($1)`, [eventIds])).rows[0]!.n;
+      t.diagnostic(`burst and chaos over after ${((Date.now() - began) / 1000).toFixed(1)} s, ${await appliedSoFar()} of ${events.length} applied`);
+      await waitFor(async () => (await appliedSoFar()) === events.length, 'every acknowledged event applied', 120_000);
+      clearInterval(sampler);
+      t.diagnostic(timeline.join('\n'));
+      t.diagnostic(`all applied after ${((Date.now() - began) / 1000).toFixed(1)} s`);
       const { rows: applied } = await pool.query<{ n: number; distinct: number }>(`SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS distinct FROM connection_events`);
       assert.deepEqual(applied[0], { n: events.length, distinct: events.length }, 'each event applied once, nothing else applied');
 
