@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Express } from 'express';
-import { openApiDocument } from '../../src/http/openapi/document.ts';
+import { liveRoutes, openApiDocument, operationKey } from '../../src/http/openapi/document.ts';
 import { operations, type Operation } from '../../src/http/openapi/operations.ts';
 import { referenceApp } from '../../src/http/openapi/reference-app.ts';
 import { signDelivery } from '../../src/providers/upvest/webhook-signer.ts';
@@ -17,15 +17,8 @@ import { TEST_SECRET } from '../support/snaptrade.ts';
 const root = join(import.meta.dirname, '..', '..');
 const committed = JSON.parse(readFileSync(join(root, 'openapi.json'), 'utf8')) as { paths: Record<string, Record<string, unknown>> };
 
-/** Express's own view of an app's routes, read off its router stack independently of the generator. */
-function routesOf(app: Express): string[] {
-  type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: Layer[] } };
-  const walk = (stack: Layer[]): string[] =>
-    stack.flatMap((layer) =>
-      layer.route ? Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path}`) : layer.handle.stack ? walk(layer.handle.stack) : [],
-    );
-  return walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-}
+/** Express's own view of an app's routes, from its router stack. */
+const routesOf = (app: Express) => liveRoutes(app).map(operationKey);
 
 const documented = (document: { paths: Record<string, Record<string, unknown>> }) =>
   Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
