@@ -107,7 +107,7 @@ export class ConnectionsClient {
     const attempt = await this.client.workflow.executeUpdateWithStart(startAttemptUpdate, {
       args: [{ brokerageId: request.brokerageId ?? null, timeoutMs: this.options.attemptTimeoutMs }],
       startWorkflowOperation: new WithStartWorkflowOperation('userWorkflow', {
-        workflowId: userWorkflowId(request.provider, request.userId),
+        workflowId: userWorkflowId(request.provider, this.userIdAttribute.valueOf(request.userId)),
         taskQueue: this.options.taskQueue,
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -120,15 +120,19 @@ export class ConnectionsClient {
   async getAttempt(id: string, waitMs = 0): Promise<AttemptView | null> {
     const ref = decodeAttemptId(id);
     if (!ref) return null;
-    const handle = this.client.workflow.getHandle(userWorkflowId(ref.provider, ref.userId));
     const deadline = Date.now() + waitMs;
+    // The user's workflow is named by the current key's hash; one started under an older key (or
+    // before encryption) still holds the attempts it was given.
+    const keys = this.userIdAttribute.candidatesOf(ref.userId);
     for (;;) {
-      let attempt: BackendAttempt | null;
-      try {
-        attempt = await handle.query(attemptQuery, ref.attemptId);
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return null;
-        throw error;
+      let attempt: BackendAttempt | null = null;
+      for (const key of keys) {
+        try {
+          attempt = await this.client.workflow.getHandle(userWorkflowId(ref.provider, key)).query(attemptQuery, ref.attemptId);
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+        if (attempt) break;
       }
       if (!attempt) return null;
       if (attempt.status !== 'pending' || Date.now() >= deadline) return viewOf(ref.provider, ref.userId, attempt);

@@ -152,7 +152,7 @@ export function createDelivery(deps: DeliveryDeps) {
       }
       if (!event.connectionId) {
         const input: UserWorkflowInput = { provider: event.provider, userId: event.userId, maxEventsPerRun: deps.workflowEventsPerRun, userIdAttribute };
-        await client.workflow.signalWithStart('userWorkflow', { ...options, workflowId: userWorkflowId(event.provider, event.userId), args: [input] });
+        await client.workflow.signalWithStart('userWorkflow', { ...options, workflowId: userWorkflowId(event.provider, userIdAttribute), args: [input] });
       } else if (event.type === 'connection.added') {
         await answerPendingAttempt(event);
       }
@@ -166,7 +166,7 @@ export function createDelivery(deps: DeliveryDeps) {
    */
   async function answerPendingAttempt(event: ConnectionEvent): Promise<void> {
     try {
-      await client.workflow.getHandle(userWorkflowId(event.provider, event.userId)).signal(connectionEventSignal, event);
+      await client.workflow.getHandle(userWorkflowId(event.provider, deps.userIdAttribute.valueOf(event.userId))).signal(connectionEventSignal, event);
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import proto from '@temporalio/proto';
 import { runOpsCli } from '../../src/cli/ops-commands.ts';
+import { userIdAttributeFrom } from '../../src/temporal/user-id-attribute.ts';
 import { userIdKey } from '../../workflows/search-attributes.ts';
 import { API_TOKEN, startStack, type Stack } from '../support/stack.ts';
 import { snapTradePayload } from '../support/snaptrade.ts';
@@ -77,7 +78,9 @@ describe('payload encryption', () => {
     const connectionId = `conn-${randomBytes(4).toString('hex')}`;
     assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('USER_REGISTERED', { userId }))).status, 200);
     assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { userId, brokerageAuthorizationId: connectionId }))).status, 200);
-    const workflowIds = [`connection:snaptrade:${connectionId}`, `user:snaptrade:${userId}`];
+    const hashed = userIdAttributeFrom(ENCRYPTION_KEY).valueOf(userId);
+    // The per-user workflow's id would name the user too: it carries the same keyed hash.
+    const workflowIds = [`connection:snaptrade:${connectionId}`, `user:snaptrade:${hashed}`];
 
     for (const workflowId of workflowIds) {
       const attribute = await waitFor(async () => {
@@ -91,6 +94,20 @@ describe('payload encryption', () => {
     const byPlainId: string[] = [];
     for await (const execution of stack.client.workflow.list({ query: `UserId = "${userId}"` })) byPlainId.push(execution.workflowId);
     assert.deepEqual(byPlainId, [], 'the plain id finds nothing: it is not in the visibility store');
+    for await (const execution of stack.client.workflow.list({ query: `TaskQueue = "${stack.config.TEMPORAL_TASK_QUEUE}"` })) {
+      assert.equal(execution.workflowId.includes('example.com'), false, `${execution.workflowId} names no user`);
+    }
+
+    // A backend's attempt for that user lands on the same hashed workflow, and is found by its id.
+    const started = await fetch(`${stack.receiver.url}/connections/attempts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'snaptrade', userId }),
+    });
+    assert.equal(started.status, 202);
+    const attempt = (await started.json()) as { attemptId: string };
+    const read = await stack.get(`/connections/attempts/${attempt.attemptId}`);
+    assert.deepEqual([read.status, read.body.status, read.body.userId], [200, 'pending', userId]);
 
     const listed = await waitFor(async () => {
       const res = await stack.get(`/users/snaptrade/${encodeURIComponent(userId)}/workflows`);
