@@ -46,7 +46,9 @@ export async function send(provider: TriggerProvider, template: EventTemplate, s
   const delivery = deliveryOf(provider, template, body, context.secrets);
   const before = connectionId ? await readConnection(provider, connectionId, context) : undefined;
   const url = `${context.baseUrl}${delivery.path}`;
-  const res = await context.fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
+  const res = await context.fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body }).catch((error: unknown) => {
+    throw new Error(`cannot reach the receiver at ${context.baseUrl} (is \`npm start\` running? --to names another): ${(error as Error).message}`);
+  });
   const text = await res.text();
   return {
     provider,

@@ -134,10 +134,14 @@ describe('npm run trigger against the stack as `npm start` configures it', () =>
     }
   });
 
-  test('without secrets it says where they come from, and a typo lists what exists', async () => {
+  test('without secrets it says where they come from, an unreachable receiver is named, and a typo lists what exists', async () => {
     const missing = await trigger(['vibe', 'order-created'], { DEV_SECRETS_FILE: join(dir, 'absent.json') });
     assert.equal(missing.code, 2);
     assert.match(missing.err, /VIBE_WEBHOOK_SECRET.*npm start/s);
+    const out: string[] = [];
+    const unreachable = await runTriggerCli(['snaptrade', 'broken', '--to', 'http://127.0.0.1:9'], { env: { DEV_SECRETS_FILE: secretsFile }, out: () => {}, err: (text) => out.push(text) });
+    assert.equal(unreachable, 1);
+    assert.match(out.join('\n'), /cannot reach the receiver at http:\/\/127\.0\.0\.1:9/);
     const typo = await trigger(['snaptrade', 'brokn']);
     assert.equal(typo.code, 2);
     assert.match(typo.err, /unknown snaptrade event brokn: one of .*broken/);
