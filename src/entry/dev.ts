@@ -23,6 +23,13 @@ runMain(async () => {
   mkdirSync(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   let uiUrl: string | undefined;
+  // A signal during start-up is kept: the stop runs as soon as there is everything to stop.
+  let stop: (() => void) | undefined;
+  const starting = new AbortController();
+  onStopSignal(() => {
+    starting.abort();
+    stop?.();
+  });
 
   if (!process.env.DATABASE_URL) {
     const postgres = await startEmbeddedPostgres(join(dataDir, 'pglite'), Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54329));
@@ -68,7 +75,13 @@ runMain(async () => {
   const pool = createPool(config.DATABASE_URL);
   await migrate(config.DATABASE_URL);
 
-  const worker = await startWorker(config, { pool, logger });
+  // The worker waits for Temporal: a signal meanwhile ends the wait and stops what did start.
+  const worker = await startWorker(config, { pool, logger, signal: starting.signal }).catch(async (error: unknown) => {
+    if (!starting.signal.aborted) throw error;
+    await pool.end();
+    for (const stopEmbedded of stops.reverse()) await stopEmbedded();
+    process.exit(0);
+  });
   const receiver = await startReceiver(config, { pool, logger });
 
   process.stdout.write(
@@ -88,12 +101,12 @@ runMain(async () => {
     ].join('\n'),
   );
 
-  onStopSignal(() => {
+  stop = () => {
     void (async () => {
       await receiver.close();
       await worker.shutdown();
       await pool.end();
-      for (const stop of stops.reverse()) await stop();
+      for (const stopEmbedded of stops.reverse()) await stopEmbedded();
     })().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -101,5 +114,6 @@ runMain(async () => {
         process.exit(1);
       },
     );
-  });
+  };
+  if (starting.signal.aborted) stop();
 });

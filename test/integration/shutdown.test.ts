@@ -171,6 +171,32 @@ describe('graceful shutdown on SIGTERM', () => {
     });
   }
 
+  test('npm start still waiting for Temporal stops on one signal, cleanly', async () => {
+    const start = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'entry', 'dev.ts')], {
+      cwd: root,
+      env: { ...env, PORT: String(await freePort()), HOST: '127.0.0.1', TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, DATA_DIR: mkdtempSync(join(process.env.TEST_WORK_DIR ?? tmpdir(), 'npm-start-')) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    start.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    start.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = exitOf(start);
+    await waitFor(async () => output.includes('waiting for Temporal'), 'the worker to wait for Temporal', 60_000);
+    start.kill('SIGINT');
+    assert.equal(await exited, 0, output);
+  });
+
+  test('a worker still waiting for Temporal stops on SIGTERM, cleanly', async () => {
+    const worker = spawnEntry('worker.ts', { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    const exited = exitOf(worker);
+    let output = '';
+    worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(async () => output.includes('waiting for Temporal'), 'the worker to wait for Temporal', 60_000);
+    worker.kill('SIGTERM');
+    assert.equal(await exited, 0, output);
+  });
+
   test('the worker drains and exits cleanly', async () => {
     const worker = spawnEntry('worker.ts', { LOG_LEVEL: 'info' });
     const exited = exitOf(worker);
