@@ -4,6 +4,8 @@ import { startRecordingServer, type RecordedRequest, type RecordingServer } from
 
 export interface AppNotification {
   type: string;
+  /** When the notification was issued. */
+  timestamp: string;
   data: { connectionId: string; attempt: number; episode: number; reconnectUrl?: string; notificationId: string };
   request: RecordedRequest;
 }
