@@ -52,7 +52,7 @@ export const receiverConfigSchema = workerConfigSchema.extend({
   /** How old an undispatched event must be before the sweeper takes it over from the immediate path. */
   SWEEP_GRACE: durationMs.default(10_000),
   /** After SIGTERM, how long requests in flight may take before their connections are cut. */
-  SHUTDOWN_GRACE: durationMs.default(10_000),
+  SHUTDOWN_GRACE: durationMs.default(5_000),
   /** How long a connection action's HTTP request waits for the outcome before answering 202 with where to look. */
   ACTION_WAIT: durationMs.default(30_000),
 })
