@@ -1,4 +1,5 @@
-import type { ConnectionRead, Sent, StateRead } from './send.ts';
+import type { ConnectionRecord } from '../db/connection-reads.ts';
+import type { Sent, StateRead } from './send.ts';
 
 /** One delivery and what became of it, for a person at a terminal. */
 export function describe(sent: Sent, state: StateRead): string {
@@ -35,7 +36,7 @@ function describeState(sent: Sent, state: StateRead): string {
     case 'unknown':
       return `${sent.provider}/${sent.connectionId}: not known (yet)`;
     case 'user': {
-      const list = state.connections as { connectionId: string; state: string }[];
+      const list = state.connections;
       const connections = list.length === 0 ? 'no connections' : list.map((c) => `${c.connectionId} ${c.state}`).join(', ');
       return `user ${sent.provider}/${sent.subject.user}: ${connections}`;
     }
@@ -47,14 +48,20 @@ function describeState(sent: Sent, state: StateRead): string {
         ...(c.userId ? [`user ${c.userId}`] : []),
         ...(c.brokerageId ? [`brokerage ${c.brokerageId}`] : []),
         ...(c.reauth ? [describeReauth(c.reauth)] : []),
-        ...(latest ? [`latest ${latest.detail?.providerEventType ?? latest.type} ${latest.outcome}`] : []),
+        ...(latest ? [`latest ${providerEventTypeOf(latest.detail) ?? latest.type} ${latest.outcome}`] : []),
       ];
       return parts.join(' · ');
     }
   }
 }
 
-function describeReauth(reauth: NonNullable<ConnectionRead['reauth']>): string {
+function describeReauth(reauth: NonNullable<ConnectionRecord['reauth']>): string {
   if (reauth.exhausted) return `prompts exhausted after ${reauth.promptsSent}`;
   return `${reauth.promptsSent} prompt(s) sent${reauth.nextPromptAt ? `, next at ${reauth.nextPromptAt}` : ''}`;
+}
+
+/** The provider's own name for the event, which the journal keeps in the event's detail. */
+function providerEventTypeOf(detail: unknown): string | undefined {
+  const type = (detail as { providerEventType?: unknown } | null)?.providerEventType;
+  return typeof type === 'string' ? type : undefined;
 }

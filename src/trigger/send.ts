@@ -2,6 +2,7 @@ import type { TriggerProvider } from './catalog.ts';
 import { deliveryOf } from './delivery.ts';
 import type { EventTemplate, Subject } from './event-template.ts';
 import type { TriggerSecrets } from './secrets.ts';
+import type { ConnectionRecord, readUserConnections } from '../db/connection-reads.ts';
 
 export interface TriggerContext {
   /** The receiver, e.g. http://127.0.0.1:3000. */
@@ -27,18 +28,14 @@ export interface Sent {
   before: ReadonlySet<string>;
 }
 
-export type StateRead = { kind: 'connection'; connection: ConnectionRead } | { kind: 'user'; connections: unknown[] } | { kind: 'unknown' } | { kind: 'unreadable'; reason: string };
+/** What the receiver's read API answers: the read model's own shapes, as JSON. */
+export type StateRead =
+  | { kind: 'connection'; connection: ConnectionRecord }
+  | { kind: 'user'; connections: UserConnections }
+  | { kind: 'unknown' }
+  | { kind: 'unreadable'; reason: string };
 
-export interface ConnectionRead {
-  provider: string;
-  connectionId: string;
-  userId: string | null;
-  brokerageId: string | null;
-  state: string;
-  stateSince: string | null;
-  reauth: { promptsSent: number; nextPromptAt: string | null; exhausted: boolean } | null;
-  events: { eventId: string; type: string; outcome: string; detail?: { providerEventType?: string } }[];
-}
+type UserConnections = Awaited<ReturnType<typeof readUserConnections>>;
 
 /** Posts `template` as its provider would, remembering what the connection looked like before. */
 export async function send(provider: TriggerProvider, template: EventTemplate, subject: Subject, context: TriggerContext): Promise<Sent> {
@@ -81,13 +78,13 @@ export async function stateAfter(sent: Sent, context: TriggerContext): Promise<S
 async function readConnection(provider: string, connectionId: string, context: TriggerContext): Promise<StateRead> {
   const read = await apiGet(`/connections/${encodeURIComponent(provider)}/${encodeURIComponent(connectionId)}`, context);
   if (read.kind !== 'ok') return read;
-  return { kind: 'connection', connection: read.body as ConnectionRead };
+  return { kind: 'connection', connection: read.body as ConnectionRecord };
 }
 
 async function readUser(provider: string, userId: string, context: TriggerContext): Promise<StateRead> {
   const read = await apiGet(`/users/${encodeURIComponent(provider)}/${encodeURIComponent(userId)}/connections`, context);
   if (read.kind !== 'ok') return read;
-  return { kind: 'user', connections: (read.body as { connections: unknown[] }).connections };
+  return { kind: 'user', connections: (read.body as { connections: UserConnections }).connections };
 }
 
 async function apiGet(path: string, context: TriggerContext): Promise<{ kind: 'ok'; body: unknown } | { kind: 'unknown' } | { kind: 'unreadable'; reason: string }> {
