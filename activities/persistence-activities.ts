@@ -1,4 +1,12 @@
-import { loadConnectionState, saveBreakage, saveConnectionEvent, saveConnectionSnapshot, type ConnectionEventRecord } from '../src/db/connection-store.ts';
+import {
+  loadConnectionState,
+  saveBreakage,
+  saveConnectionBatch,
+  saveConnectionEvent,
+  saveConnectionSnapshot,
+  type ConnectionBatchRecord,
+  type ConnectionEventRecord,
+} from '../src/db/connection-store.ts';
 import type { Pool } from '../src/db/pool.ts';
 import { saveUserEvent, type UserEventRecord } from '../src/db/user-store.ts';
 import { deferEvents, takeDeferred, type BacklogBatch } from '../src/db/workflow-backlog.ts';
@@ -25,6 +33,21 @@ export function createPersistenceActivities({ pool, logger, outages }: Persisten
         { requestId: event.requestId, eventId: event.eventId, provider: connection.provider, connectionId: connection.connectionId, outcome, state: connection.status },
         'connection event applied',
       );
+    },
+    /**
+     * Everything one pass of the lifecycle over queued events left to store, in one transaction;
+     * then the outage window of the brokerage is looked at once for the breakages it recorded.
+     */
+    async persistConnectionBatch(record: ConnectionBatchRecord): Promise<void> {
+      await saveConnectionBatch(pool, record);
+      const { connection, events, breakages } = record;
+      if (breakages.length > 0) await outages.evaluate(connection.provider, connection.brokerageId ?? '*', Date.now());
+      for (const { event, outcome } of events) {
+        logger.info(
+          { requestId: event.requestId, eventId: event.eventId, provider: connection.provider, connectionId: connection.connectionId, outcome, state: connection.status },
+          'connection event applied',
+        );
+      }
     },
     /** The connection row after a timer moved it on (a prompt sent, a retry made, an escalation). */
     async persistConnectionState(connection: ConnectionSnapshot): Promise<void> {

@@ -2,23 +2,17 @@
 // webhooks compared with a naive express handler that only inserts the body, and how long an
 // acknowledged event takes to reach its connection's state rows. Everything runs on this machine:
 // local PostgreSQL, a Temporal dev server started here, and the product built as the tests build it.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import express from 'express';
 import pg from 'pg';
-import { startTemporalDevServer, type DevServer } from '../src/embedded/temporal-dev-server.ts';
-import { workflowsPath } from '../src/worker.ts';
 import type { TestDatabase } from '../test/support/database.ts';
 import type { Payload } from '../test/support/snaptrade.ts';
 import type { Stack } from '../test/support/stack.ts';
 import type { AddressInfo } from 'node:net';
-import { freePort } from '../test/support/free-port.ts';
+import { benchSetup, finish, printMachine, registerCleanup } from './support.ts';
 
 const CONCURRENCY = 16;
 const WARMUP_REQUESTS = 200;
@@ -30,8 +24,6 @@ const DRAIN_POLL_MS = 50;
 const STATE_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
 const WEBHOOK_PATH = '/webhooks/snaptrade';
-
-const root = join(import.meta.dirname, '..');
 
 /** Connection-scoped and never terminal, so every event lands in a running connection workflow. */
 const EVENT_TYPES = [
@@ -81,28 +73,11 @@ interface Baseline {
   close(): Promise<void>;
 }
 
-interface Support {
-  startStack: typeof import('../test/support/stack.ts').startStack;
-  createTestDatabase: typeof import('../test/support/database.ts').createTestDatabase;
-  snapTradePayload: typeof import('../test/support/snaptrade.ts').snapTradePayload;
-}
-
 interface DrainResult {
   backlogAtEnd: number;
   undispatchedAtEnd: number;
   drainedAfterMs: number | undefined;
 }
-
-// Cleanups run last-registered first, whatever stage the run reached.
-const cleanups: Array<() => Promise<void>> = [];
-let finishing: Promise<never> | undefined;
-
-// A crash (the Temporal SDK can throw from its own timers) or Ctrl-C must still clean up.
-process.once('uncaughtException', (error) => {
-  console.error(error);
-  void finish(1);
-});
-process.once('SIGINT', () => void finish(130));
 
 await main().then(
   () => finish(0),
@@ -114,31 +89,23 @@ await main().then(
 
 async function main(): Promise<void> {
   printMachine();
-  const server = await startDevServer();
-  cleanups.push(() => server.stop());
-  // Whatever happens to the cleanups, the dev server must not outlive this process.
-  process.once('exit', () => server.process.kill('SIGKILL'));
-  const bundlePath = await writeWorkflowBundle();
-  process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
-  process.env.TEMPORAL_ADDRESS = server.address;
-  process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
-  const support = await loadSupport();
+  const { support } = await benchSetup();
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  cleanups.push(async () => agent.destroy());
+  registerCleanup(async () => agent.destroy());
   const nextEvent = eventSource(support.snapTradePayload, makeConnections(CONNECTIONS));
 
   // Baseline before and after the product: on a shared machine the background load drifts, and two
   // baseline runs show how much. The second waits until the product's backlog has drained.
   const baseline = await startBaseline(support.createTestDatabase);
-  cleanups.push(() => baseline.close());
+  registerCleanup(() => baseline.close());
   const baselineBefore = await measure('baseline', agent, baseline.url, nextEvent);
 
   const stack = await support.startStack({ env: productionTuning() });
-  cleanups.push(() => stack.stop());
+  registerCleanup(() => stack.stop());
   const poller = new pg.Client({ connectionString: stack.db.url });
   await poller.connect();
-  cleanups.push(() => poller.end());
+  registerCleanup(() => poller.end());
   const productResult = await measure('product', agent, stack.receiver.url, nextEvent);
   const drain = await waitForDrain(poller);
   const stateLatencies = await sampleAckToState(agent, stack.receiver.url, poller, nextEvent);
@@ -146,79 +113,6 @@ async function main(): Promise<void> {
 
   printResults({ baselineBefore, product: productResult, baselineAfter }, stateLatencies, drain);
   reportProductLogProblems(stack);
-}
-
-/** Once only, even when a crash arrives while the run is already cleaning up. */
-function finish(code: number): Promise<never> {
-  finishing ??= cleanUpAndExit(code);
-  return finishing;
-}
-
-async function cleanUpAndExit(code: number): Promise<never> {
-  setTimeout(() => process.exit(code), 60_000).unref();
-  while (cleanups.length > 0) {
-    await cleanups.pop()!().catch((error: unknown) => console.error('cleanup failed:', error));
-  }
-  // The Temporal runtime's native threads would otherwise keep the process alive.
-  process.exit(code);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Setup
-
-function printMachine(): void {
-  const cpus = os.cpus();
-  console.log('machine');
-  console.log(`  cpu      ${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`);
-  console.log(`  memory   ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`);
-  console.log(`  os       ${os.type()} ${os.release()} (${os.arch()})`);
-  console.log(`  node     ${process.version}`);
-  console.log(`  loadavg  ${os.loadavg().map((load) => load.toFixed(2)).join(' ')} (at start)`);
-  console.log(`  product  ${productRevision()}`);
-  console.log('  note     shared, noisy 2-core machine: load generator, receiver, worker, Temporal and');
-  console.log('           PostgreSQL all compete for the same cores; compare ratios, not absolutes');
-  console.log();
-}
-
-/** Others edit the product while it is measured; the figures belong to this revision. */
-function productRevision(): string {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    const changed = git('status', '--porcelain', '--', 'src', 'workflows', 'activities', 'test').split('\n').filter(Boolean).length;
-    const head = git('rev-parse', '--short', 'HEAD');
-    return changed === 0 ? `${head} (clean)` : `${head} + ${changed} uncommitted product/test files`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
-
-function temporalCli(): string {
-  // The script prints the CLI's path on stdout and builds it only when missing.
-  return execFileSync('bash', [join(root, 'scripts', 'install-temporal.sh')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-}
-
-async function startDevServer(): Promise<DevServer> {
-  return startTemporalDevServer({ executable: temporalCli(), port: await freePort() });
-}
-
-async function writeWorkflowBundle(): Promise<string> {
-  const work = mkdtempSync(join(os.tmpdir(), 'lifecycle-bench-'));
-  cleanups.push(async () => rmSync(work, { recursive: true, force: true }));
-  const quiet = () => undefined;
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet } });
-  const path = join(work, 'workflow-bundle.js');
-  writeFileSync(path, bundle.code);
-  return path;
-}
-
-/** Imported only now: the test support reads TEMPORAL_ADDRESS and friends from the environment. */
-async function loadSupport(): Promise<Support> {
-  const [{ startStack }, { createTestDatabase }, { snapTradePayload }] = await Promise.all([
-    import('../test/support/stack.ts'),
-    import('../test/support/database.ts'),
-    import('../test/support/snaptrade.ts'),
-  ]);
-  return { startStack, createTestDatabase, snapTradePayload };
 }
 
 /**

@@ -94,6 +94,7 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     activities: createActivities(deps),
     ...dataConverterFor(config.TEMPORAL_ENCRYPTION_KEY),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),

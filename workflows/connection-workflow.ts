@@ -1,5 +1,5 @@
 import { Mutex } from 'async-mutex';
-import { ApplicationFailure, continueAsNew, log, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alert-activities.ts';
 import type { NotificationActivities } from '../activities/notification-activities.ts';
 import type { PersistenceActivities } from '../activities/persistence-activities.ts';
@@ -13,8 +13,9 @@ import { deletionRequested, refusalOf, remindNow, type ConnectionAction } from '
 import { connectionEventSignal, connectionStateQuery, deleteUpdate, refreshUpdate, remindUpdate } from './definitions.ts';
 import { createBacklog } from './backlog.ts';
 import { runEventLoop } from './event-loop.ts';
-import { applyEvent, initialConnectionState } from '../src/domain/lifecycle.ts';
-import { snapshotOf, type ConnectionState, type Effect } from '../src/domain/connection-state.ts';
+import { applyEvent, applyEvents, initialConnectionState } from '../src/domain/lifecycle.ts';
+import { snapshotOf, type AccountState, type ConnectionState, type Effect } from '../src/domain/connection-state.ts';
+import type { LifecyclePolicy } from '../src/domain/lifecycle-policy.ts';
 import { nextWakeUp, tick, userPromptDue } from '../src/domain/lifecycle-timers.ts';
 import { startProviderNotice } from './provider-notice-workflow.ts';
 import { brokerageIdKey, connectionStateKey, providerKey, reauthExhaustedKey, userIdKey } from './search-attributes.ts';
@@ -41,6 +42,30 @@ const retryForever = { initialInterval: '1 second', backoffCoefficient: 2, maxim
 // No attempt limit: while Postgres is down the event waits here, durable, instead of being lost.
 const persistence = proxyActivities<PersistenceActivities>({ startToCloseTimeout: '30 seconds', retry: retryForever });
 const policies = proxyActivities<PolicyActivities>({ startToCloseTimeout: '30 seconds', retry: retryForever });
+/**
+ * The same Postgres reads and writes as local activities: each is a short, idempotent statement or
+ * transaction on the worker's own pool, so it runs inside the workflow task that needs it instead
+ * of a round trip through the server's activity queue (a third of the events and RPCs of a regular
+ * activity, and one hop less between a signal and its row). A worker crash re-runs one on replay,
+ * which is harmless: the timeline is keyed by event id, the connection row only moves forward in
+ * revision, breakages are keyed by episode. Calls to the outside world stay regular activities.
+ */
+const localOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: retryForever,
+  // Retries past the first second wait on a workflow timer, not inside the workflow task: while
+  // Postgres is away the task completes, and signals keep being taken in small tasks rather than
+  // piling up into one huge activation.
+  localRetryThreshold: '1 second',
+} as const;
+const localPersistence = proxyLocalActivities<PersistenceActivities>(localOptions);
+const localPolicies = proxyLocalActivities<PolicyActivities>(localOptions);
+
+/**
+ * Runs recorded before this patch apply one event per step with regular activities; runs that start
+ * after it apply every queued event in one pass and store it with one local activity.
+ */
+const BATCHED_APPLY = 'batched-apply';
 // Outbound calls are bounded, so a dead endpoint cannot stall the connection's event loop for long;
 // what did not go out stays in the outbox or the alerts table.
 const outboundOptions = { startToCloseTimeout: '1 minute', retry: { ...retryForever, maximumAttempts: 8 } } as const;
@@ -59,22 +84,41 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   });
   setHandler(connectionStateQuery, () => viewOf(state));
 
-  // A fresh run may follow a closed one (a late event after deletion): Postgres remembers the past.
-  if (!input.state) state = (await persistence.loadConnection(input.provider, input.connectionId)) ?? state;
-  const policy = await policies.lifecyclePolicy();
   const publish = (current: ConnectionState) => publishSearchAttributes(current, input.userIdAttribute ?? current.userId ?? undefined);
-  publish(state);
+  const batched = patched(BATCHED_APPLY);
+  let policy: LifecyclePolicy;
+  let fetchesHoldings = true;
+  if (batched) {
+    // A fresh run may follow a closed one (a late event after deletion): Postgres remembers the past.
+    const stored = input.state ? null : await localPersistence.loadConnection(input.provider, input.connectionId);
+    if (stored) state = stored;
+    ({ policy, fetchesHoldings } = await localPolicies.runSettings(input.provider));
+    // A new connection publishes with its first change; a continued run keeps its predecessor's.
+    if (stored) publish(state);
+  } else {
+    if (!input.state) state = (await persistence.loadConnection(input.provider, input.connectionId)) ?? state;
+    policy = await policies.lifecyclePolicy();
+    publish(state);
+  }
+  const storeEffects = batched ? storeBatch : storeOne;
 
   async function step(next: ConnectionState, effects: Effect[]): Promise<void> {
     const before = state;
     state = next;
-    await applyEffects(next, effects);
+    await storeEffects(next, effects);
+    await applyEffects(next, effects.filter((effect) => effect.type !== 'refreshHoldings' || fetchesHoldings), batched);
     if (summaryOf(next) !== summaryOf(before) || next.userId !== before.userId) publish(next);
   }
 
   let complete = false;
   async function applyOne(event: ConnectionEvent): Promise<void> {
     const { state: next, effects } = applyEvent(state, event, Date.now(), policy);
+    await step(next, effects);
+    complete ||= effects.some((effect) => effect.type === 'complete');
+  }
+  /** Every queued event in one pass of the pure lifecycle: one store, then the effects in order. */
+  async function applyBatch(events: ConnectionEvent[]): Promise<void> {
+    const { state: next, effects } = applyEvents(state, events, Date.now(), policy);
     await step(next, effects);
     complete ||= effects.some((effect) => effect.type === 'complete');
   }
@@ -133,6 +177,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
   const exit = await runEventLoop(queue, input.maxEventsPerRun, {
     apply: (event) => exclusive(() => applyOne(event)),
+    applyBatch: batched ? (events) => exclusive(() => applyBatch(events)) : undefined,
     finished: () => complete,
     nextDeadline: () => nextWakeUp(state, policy),
     onDeadline: () =>
@@ -158,8 +203,8 @@ function refOf(state: ConnectionState): ConnectionRef {
   return { provider: state.provider, connectionId: state.connectionId, brokerageId: state.brokerageId, userId: state.userId };
 }
 
-/** Storage first, so what the outside world is told never runs ahead of what Postgres knows. */
-async function applyEffects(state: ConnectionState, effects: Effect[]): Promise<void> {
+/** One event's storage, with regular activities: how runs recorded before BATCHED_APPLY stored. */
+async function storeOne(state: ConnectionState, effects: Effect[]): Promise<void> {
   const recorded = effects.find((effect) => effect.type === 'recordEvent');
   if (recorded) {
     await persistence.persistConnectionEvent({
@@ -171,12 +216,28 @@ async function applyEffects(state: ConnectionState, effects: Effect[]): Promise<
   } else if (effects.some((effect) => effect.type === 'saveConnection')) {
     await persistence.persistConnectionState(snapshotOf(state));
   }
+}
 
+/** A whole pass's storage, breakages included, in one local activity and one transaction. */
+async function storeBatch(state: ConnectionState, effects: Effect[]): Promise<void> {
+  const events = effects.flatMap((effect) => (effect.type === 'recordEvent' ? [{ event: effect.event, outcome: effect.outcome }] : []));
+  const breakages = effects.flatMap((effect) => (effect.type === 'recordBreakage' ? [effect.episode] : []));
+  if (events.length > 0 || breakages.length > 0) {
+    const accounts = new Map<string, AccountState>();
+    for (const effect of effects) if (effect.type === 'saveAccount') accounts.set(effect.account.accountId, effect.account);
+    await localPersistence.persistConnectionBatch({ connection: snapshotOf(state), events, accounts: [...accounts.values()], breakages });
+  } else if (effects.some((effect) => effect.type === 'saveConnection')) {
+    await localPersistence.persistConnectionState(snapshotOf(state));
+  }
+}
+
+/** After storage, so what the outside world is told never runs ahead of what Postgres knows. */
+async function applyEffects(state: ConnectionState, effects: Effect[], breakagesStored: boolean): Promise<void> {
   const ref = refOf(state);
   for (const effect of effects) {
     switch (effect.type) {
       case 'recordBreakage':
-        await persistence.recordBreakage(ref, effect.episode);
+        if (!breakagesStored) await persistence.recordBreakage(ref, effect.episode);
         break;
       case 'notify':
         await bestEffort('notification', () => notifications.sendNotification({ ...ref, intent: effect.notification }));

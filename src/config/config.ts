@@ -28,6 +28,12 @@ export const workerConfigSchema = sharedSchema.extend(lifecycleEnv).extend(recon
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /** Bound on events applied by one workflow run before it continues as new (the worker starts them too: reconciliation). */
   WORKFLOW_EVENTS_PER_RUN: z.coerce.number().int().min(1).default(500),
+  /**
+   * Workflows kept in the worker's memory between tasks (~0.3 MiB each). The SDK's default follows
+   * the heap limit and grows without regard to RSS; a fixed number keeps 100,000 live connections
+   * within 1 GiB, the others replaying their short histories when they next hear something.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
 });
 
 export const receiverConfigSchema = workerConfigSchema.extend({

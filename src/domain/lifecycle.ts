@@ -143,13 +143,14 @@ export function applyEvent(state: ConnectionState, event: ConnectionEvent, now: 
 }
 
 export function applyEvents(state: ConnectionState, events: readonly ConnectionEvent[], now: number, policy: LifecyclePolicy): Transition {
-  return events.reduce<Transition>(
-    (acc, event) => {
-      const step = applyEvent(acc.state, event, now, policy);
-      return { state: step.state, effects: [...acc.effects, ...step.effects] };
-    },
-    { state, effects: [] },
-  );
+  let current = state;
+  const effects: Effect[] = [];
+  for (const event of events) {
+    const step = applyEvent(current, event, now, policy);
+    current = step.state;
+    effects.push(...step.effects);
+  }
+  return { state: current, effects };
 }
 
 /**

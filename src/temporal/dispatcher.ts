@@ -50,19 +50,39 @@ export function createDispatcher(deps: DispatcherDeps) {
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> = Promise.resolve();
   const inFlight = new Set<Promise<unknown>>();
-  let queued: PendingDispatch[] = [];
-  let head = 0;
+  /**
+   * One send in flight per workflow, the rest waiting in order behind it: Temporal takes a
+   * workflow's signals one at a time under its lock, so more only contend for it, and a burst for
+   * one connection (a package of hundreds) would otherwise crowd out every other connection.
+   */
+  let waiting = new Map<string, PendingDispatch[]>();
+  const sendingTo = new Set<string>();
+  /** Workflows with events waiting and none in flight, in the order they became so. */
+  let ready: string[] = [];
+  let readyHead = 0;
+  let queued = 0;
+
+  function markReady(workflowId: string): void {
+    if (readyHead > 1024 && readyHead * 2 > ready.length) {
+      ready = ready.slice(readyHead);
+      readyHead = 0;
+    }
+    ready.push(workflowId);
+  }
 
   function pump(): void {
-    while (inFlight.size < MAX_IN_FLIGHT && head < queued.length) {
-      const next = queued[head]!;
-      head += 1;
-      if (head === queued.length) {
-        queued = [];
-        head = 0;
-      }
+    while (inFlight.size < MAX_IN_FLIGHT && readyHead < ready.length) {
+      const workflowId = ready[readyHead]!;
+      readyHead += 1;
+      const behind = waiting.get(workflowId)!;
+      const next = behind.shift()!;
+      if (behind.length === 0) waiting.delete(workflowId);
+      queued -= 1;
+      sendingTo.add(workflowId);
       const sending: Promise<unknown> = deliver(next).finally(() => {
         inFlight.delete(sending);
+        sendingTo.delete(workflowId);
+        if (waiting.has(workflowId)) markReady(workflowId);
         pump();
       });
       inFlight.add(sending);
@@ -71,11 +91,17 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** Right after the ack, without waiting; what fails or does not fit stays in the journal for the sweeper. */
   function dispatchNow(items: readonly PendingDispatch[]): void {
-    if (head * 2 >= queued.length) {
-      queued = queued.slice(head);
-      head = 0;
+    for (const item of items) {
+      if (queued >= MAX_QUEUED) break;
+      const behind = waiting.get(item.workflowId);
+      if (behind) behind.push(item);
+      else {
+        waiting.set(item.workflowId, [item]);
+        // Not in flight and not waiting yet: nothing will make it ready but this.
+        if (!sendingTo.has(item.workflowId)) markReady(item.workflowId);
+      }
+      queued += 1;
     }
-    queued.push(...items.slice(0, Math.max(0, MAX_QUEUED - (queued.length - head))));
     pump();
   }
 
@@ -112,8 +138,10 @@ export function createDispatcher(deps: DispatcherDeps) {
     timer = undefined;
     await sweeping;
     // Queued events are journaled: the next receiver's sweeper sends them.
-    queued = [];
-    head = 0;
+    waiting = new Map();
+    ready = [];
+    readyHead = 0;
+    queued = 0;
     await Promise.allSettled([...inFlight]);
     await flush();
   }

@@ -47,7 +47,9 @@ describe('a brokerage outage holds user prompts', () => {
       const { rows } = await stack.db.pool.query(`SELECT count(*)::int AS n FROM connections WHERE brokerage_id = $1`, [BROKERAGE]);
       return rows[0].n === ids.length;
     }, 'every connection known with its brokerage');
-    for (const id of ids) await post('CONNECTION_BROKEN', id);
+    // Together, as an outage arrives: one after the other on a loaded machine, the first ones' grace
+    // (1 s here) could end before the 21st breakage is even delivered.
+    await Promise.all(ids.map((id) => post('CONNECTION_BROKEN', id)));
 
     await waitFor(async () => ops.requests.some((r) => r.body.includes('provider_outage')), 'the outage alert');
     // Past the grace period every prompt is due, and held.

@@ -1,0 +1,209 @@
+// `npm run bench:apply`: how fast the product's workflows apply events, against the ceiling of the
+// same dev server in the same run: signalWithStart to a workflow that only counts its signals.
+// Both get the same events with the same signalWithStart calls, 32 in flight; the product's are
+// those its dispatcher makes (connection workflow, its input, its signal), so what differs is only
+// what the workflows do with them. Run against an older revision, the same script measures "before".
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import pg from 'pg';
+import type { ConnectionEvent } from '../src/domain/connection-event.ts';
+import { workflowIdFor } from '../src/temporal/workflow-ids.ts';
+import { providerKey, userIdKey } from '../workflows/search-attributes.ts';
+import { counterWorkflow } from './workflows/counter.ts';
+import { benchSetup, finish, printMachine, registerCleanup } from './support.ts';
+
+const IN_FLIGHT = 32;
+const BURST_EVENTS = 3000;
+const BURST_CONNECTIONS = 200;
+const NEW_CONNECTIONS = 3000;
+const POLL_MS = 20;
+const TIMEOUT_MS = 10 * 60_000;
+
+/** Connection-scoped and never terminal, rotating as in the ack bench. */
+const TYPES = ['connection.added', 'connection.updated', 'account.added', 'account.transactions_updated', 'connection.broken', 'connection.fixed', 'account.trades_placed'] as const;
+
+interface Phase {
+  name: string;
+  events: number;
+  seconds: number;
+  /** What the server stored for these events, per event, from a sample of the workflows' histories. */
+  cost?: HistoryCost;
+}
+
+interface HistoryCost {
+  historyEvents: number;
+  workflowTasks: number;
+  activityTasks: number;
+  markers: number;
+}
+
+const HISTORY_SAMPLE = 20;
+
+await main().then(
+  () => finish(0),
+  (error: unknown) => {
+    console.error(error);
+    return finish(1);
+  },
+);
+
+async function main(): Promise<void> {
+  printMachine();
+  const { server, support } = await benchSetup();
+  const connection = await NativeConnection.connect({ address: server.address });
+  registerCleanup(() => connection.close());
+  const client = new Client({ connection: Connection.lazy({ address: server.address }) });
+  registerCleanup(() => client.connection.close());
+
+  const counterQueue = `bench-counter-${randomUUID()}`;
+  const counter = await Worker.create({ connection, taskQueue: counterQueue, workflowsPath: new URL('./workflows/counter.ts', import.meta.url).pathname });
+  const counterRun = counter.run();
+  registerCleanup(async () => {
+    counter.shutdown();
+    await counterRun;
+  });
+
+  const stack = await support.startStack({ env: { LOG_LEVEL: 'info', SWEEP_INTERVAL: '5s', SWEEP_GRACE: '60s' } });
+  registerCleanup(() => stack.stop());
+  const poller = new pg.Client({ connectionString: stack.db.url });
+  await poller.connect();
+  registerCleanup(() => poller.end());
+
+  const phases: Phase[] = [];
+  const burst = () => burstEvents(BURST_EVENTS, BURST_CONNECTIONS);
+  phases.push(await ceiling('A  ceiling: counting workflow, 3000 signals over 200 ids', client, counterQueue, burst()));
+  const product = productSender(client, stack.config.TEMPORAL_TASK_QUEUE, poller);
+  phases.push(await product('P  product: its workflows, same 3000 over 200', burst()));
+  phases.push(await ceiling('A\' ceiling again', client, counterQueue, burst()));
+  const starts = () => burstEvents(NEW_CONNECTIONS, NEW_CONNECTIONS, 'connection.added');
+  phases.push(await ceiling('S  ceiling: 3000 trivial workflows started (one signal each)', client, counterQueue, starts()));
+  phases.push(await product('N  product: first events (ADDED) of 3000 new connections', starts()));
+  phases.push(await ceiling('S\' ceiling again', client, counterQueue, starts()));
+
+  const rate = (phase: Phase) => phase.events / phase.seconds;
+  console.log();
+  console.log(`${'phase'.padEnd(62)} ${'events'.padStart(7)} ${'seconds'.padStart(8)} ${'events/s'.padStart(9)}   per event: history events, workflow tasks, activity tasks, markers`);
+  for (const phase of phases) {
+    const cost = phase.cost ? [phase.cost.historyEvents, phase.cost.workflowTasks, phase.cost.activityTasks, phase.cost.markers].map((n) => n.toFixed(2)).join(', ') : '';
+    console.log(`${phase.name.padEnd(62)} ${String(phase.events).padStart(7)} ${phase.seconds.toFixed(2).padStart(8)} ${rate(phase).toFixed(0).padStart(9)}   ${cost}`);
+  }
+  const pooledRate = (a: Phase, b: Phase) => (a.events + b.events) / (a.seconds + b.seconds);
+  console.log(`apply:          product / ceiling pooled = ${(rate(phases[1]!) / pooledRate(phases[0]!, phases[2]!)).toFixed(2)}×`);
+  console.log(`new connections: product / trivial starts pooled = ${(rate(phases[4]!) / pooledRate(phases[3]!, phases[5]!)).toFixed(2)}×`);
+  console.log(`loadavg at end: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+}
+
+function burstEvents(count: number, connections: number, only?: ConnectionEvent['type']): ConnectionEvent[] {
+  const run = randomUUID().slice(0, 8);
+  return Array.from({ length: count }, (_, i) => {
+    const c = i % connections;
+    const type = only ?? TYPES[(i + Math.floor(i / connections)) % TYPES.length]!;
+    const occurredAt = new Date(Date.now() + i).toISOString().replace('Z', '000Z');
+    return {
+      provider: 'snaptrade',
+      eventId: `${type}:${run}:${i}`,
+      type,
+      occurredAt,
+      userId: `bench-user-${run}-${c}`,
+      connectionId: `bench-connection-${run}-${c}`,
+      brokerageId: 'bench-brokerage',
+      ...(type.startsWith('account.') ? { accountId: `bench-account-${run}-${c}` } : {}),
+      detail: {},
+    };
+  });
+}
+
+/** Sends with `IN_FLIGHT` lanes, each sending its next as soon as the previous one is answered. */
+async function lanes<T>(items: readonly T[], send: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < items.length) await send(items[next++]!);
+    }),
+  );
+}
+
+async function ceiling(name: string, client: Client, taskQueue: string, events: ConnectionEvent[]): Promise<Phase> {
+  const expected = new Map<string, number>();
+  for (const event of events) expected.set(event.connectionId!, (expected.get(event.connectionId!) ?? 0) + 1);
+  const started = performance.now();
+  await lanes(events, (event) =>
+    client.workflow.signalWithStart(counterWorkflow, {
+      workflowId: `counter:${event.connectionId}`,
+      taskQueue,
+      args: [expected.get(event.connectionId!)!],
+      signal: 'connectionEvent',
+      signalArgs: [event],
+    }),
+  );
+  // Each result is a long poll: a few at a time, or the dev server refuses them (namespace poller limit).
+  await lanes([...expected.keys()], (id) => client.workflow.getHandle(`counter:${id}`).result());
+  const seconds = (performance.now() - started) / 1000;
+  return report({ name, events: events.length, seconds, cost: await historyCost(client, events, (event) => `counter:${event.connectionId}`) });
+}
+
+function productSender(client: Client, taskQueue: string, poller: pg.Client) {
+  return async (name: string, events: ConnectionEvent[]): Promise<Phase> => {
+    const before = await applied(poller);
+    const started = performance.now();
+    await lanes(events, (event) =>
+      client.workflow.signalWithStart('connectionWorkflow', {
+        workflowId: workflowIdFor(event),
+        taskQueue,
+        args: [{ provider: event.provider, connectionId: event.connectionId!, maxEventsPerRun: 500 }],
+        signal: 'connectionEvent',
+        signalArgs: [event],
+        typedSearchAttributes: [
+          { key: providerKey, value: event.provider },
+          { key: userIdKey, value: event.userId },
+        ],
+      }),
+    );
+    for (;;) {
+      if ((await applied(poller)) - before >= events.length) break;
+      if (performance.now() - started > TIMEOUT_MS) throw new Error(`${name}: not applied within ${TIMEOUT_MS / 1000} s`);
+      await sleep(POLL_MS);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return report({ name, events: events.length, seconds, cost: await historyCost(client, events, workflowIdFor) });
+  };
+}
+
+/**
+ * Counted, not timed, so it does not depend on the machine's load: what the server wrote to the
+ * histories of a sample of the workflows (every run, continue-as-new included), per event they got.
+ */
+async function historyCost(client: Client, events: readonly ConnectionEvent[], idOf: (event: ConnectionEvent) => string): Promise<HistoryCost> {
+  const perWorkflow = new Map<string, number>();
+  for (const event of events) perWorkflow.set(idOf(event), (perWorkflow.get(idOf(event)) ?? 0) + 1);
+  const sample = [...perWorkflow.keys()].slice(0, HISTORY_SAMPLE);
+  const cost: HistoryCost = { historyEvents: 0, workflowTasks: 0, activityTasks: 0, markers: 0 };
+  let sampled = 0;
+  for (const workflowId of sample) {
+    sampled += perWorkflow.get(workflowId)!;
+    for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+      for (const e of history.events ?? []) {
+        cost.historyEvents += 1;
+        if (e.workflowTaskCompletedEventAttributes) cost.workflowTasks += 1;
+        if (e.activityTaskScheduledEventAttributes) cost.activityTasks += 1;
+        if (e.markerRecordedEventAttributes) cost.markers += 1;
+      }
+    }
+  }
+  return { historyEvents: cost.historyEvents / sampled, workflowTasks: cost.workflowTasks / sampled, activityTasks: cost.activityTasks / sampled, markers: cost.markers / sampled };
+}
+
+async function applied(poller: pg.Client): Promise<number> {
+  const { rows } = await poller.query<{ n: string }>(`SELECT count(*) AS n FROM connection_events`);
+  return Number(rows[0]!.n);
+}
+
+function report(phase: Phase): Phase {
+  console.log(`${phase.name}: ${phase.events} in ${phase.seconds.toFixed(2)} s (${(phase.events / phase.seconds).toFixed(0)}/s); loadavg ${os.loadavg()[0]!.toFixed(2)}`);
+  return phase;
+}

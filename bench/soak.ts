@@ -1,0 +1,272 @@
+// `npm run bench:soak -- --connections 100000 [--outage 20000] [--concurrency 32]`: the product as
+// deployed (receiver and worker as their own processes, as `npm run receiver` / `npm run worker`)
+// against a dev server that keeps its history in a file. Every connection is ADDED, then hears one
+// more event; then a brokerage-wide outage breaks `--outage` of them at once. Reports the time to
+// apply everything, the worker's RSS, the dev server's database size, the ack latency, how long the
+// outage takes to be fully applied with its hold on, and how many user prompts went out meanwhile.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { freePort } from '../test/support/free-port.ts';
+import { TEST_SECRET } from '../test/support/snaptrade.ts';
+import { benchSetup, finish, printMachine, registerCleanup, root, workDir } from './support.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '100000' },
+    outage: { type: 'string' },
+    concurrency: { type: 'string', default: '32' },
+    'reauth-grace': { type: 'string', default: '20s' },
+  },
+});
+const CONNECTIONS = Number(args.connections);
+const OUTAGE = Number(args.outage ?? Math.min(20_000, Math.floor(CONNECTIONS / 5)));
+const CONCURRENCY = Number(args.concurrency);
+const GRACE_MS = parseSeconds(args['reauth-grace']!) * 1000;
+const BROKERAGE = 'soak-brokerage';
+const POLL_MS = 250;
+
+interface Load {
+  latencies: number[];
+  failures: number;
+  firstAckAt: number;
+  seconds: number;
+}
+
+await main().then(
+  () => finish(0),
+  (error: unknown) => {
+    console.error(error);
+    return finish(1);
+  },
+);
+
+async function main(): Promise<void> {
+  printMachine();
+  console.log(`soak: ${CONNECTIONS} connections (ADDED, then one more event), outage on ${OUTAGE}, ${CONCURRENCY} in flight, REAUTH_GRACE ${GRACE_MS / 1000}s`);
+  const work = workDir();
+  const dbFile = join(work, 'temporal.db');
+  const { server, support, bundlePath } = await benchSetup(dbFile);
+  const db = await support.createTestDatabase();
+  registerCleanup(() => db.drop());
+  const prompts = await startPromptCounter();
+  registerCleanup(() => prompts.close());
+
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: `soak-${randomUUID()}`,
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SNAPTRADE_WEBHOOK_SECRET: TEST_SECRET,
+    API_TOKEN: 'soak-api-token-0123456789',
+    REAUTH_GRACE: `${GRACE_MS}ms`,
+    QUIET_HOURS: 'off',
+    NOTIFY_WEBHOOK_URL: prompts.url,
+    NOTIFY_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+  };
+  const worker = startProcess('worker', env);
+  startProcess('receiver', env);
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  const rss = sampleRss(worker);
+  const poller = new pg.Client({ connectionString: db.url });
+  await poller.connect();
+  registerCleanup(() => poller.end());
+
+  const ids = Array.from({ length: CONNECTIONS }, (_, i) => ({ userId: `soak-user-${i}`, connectionId: `soak-connection-${i}` }));
+  const url = `http://127.0.0.1:${port}/webhooks/snaptrade`;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  registerCleanup(async () => agent.destroy());
+  const body = (eventType: string, id: (typeof ids)[number], extra: Record<string, unknown> = {}) =>
+    support.snapTradePayload(eventType, { userId: id.userId, brokerageAuthorizationId: id.connectionId, eventTimestamp: new Date().toISOString(), ...extra });
+
+  // Phase 1: every connection added, then one more event.
+  const started = performance.now();
+  const added = await send(agent, url, ids.map((id) => JSON.stringify(body('CONNECTION_ADDED', id, { brokerageId: BROKERAGE }))), 'ADDED');
+  const updated = await send(agent, url, ids.map((id) => JSON.stringify(body('CONNECTION_UPDATED', id))), 'UPDATED');
+  const acked = performance.now();
+  if (added.failures + updated.failures > 0) throw new Error(`${added.failures + updated.failures} deliveries were not acknowledged`);
+  await until(async () => (await count(poller, `SELECT count(*) FROM connection_events`)) >= 2 * CONNECTIONS, 'every event applied');
+  const appliedAt = performance.now();
+  const latencies = [...added.latencies, ...updated.latencies];
+  const dbBytes = ['', '-wal', '-shm'].map((suffix) => dbFile + suffix).filter(existsSync).reduce((sum, file) => sum + statSync(file).size, 0);
+  console.log();
+  console.log(`phase 1: ${2 * CONNECTIONS} events for ${CONNECTIONS} connections`);
+  console.log(`  acked in ${((acked - started) / 1000).toFixed(1)} s (${((2 * CONNECTIONS) / ((acked - started) / 1000)).toFixed(0)}/s), ack p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, failures ${added.failures + updated.failures}`);
+  console.log(`  all applied ${((appliedAt - started) / 1000).toFixed(1)} s after the first send (${((appliedAt - acked) / 1000).toFixed(1)} s after the last ack)`);
+  console.log(`  worker RSS now ${mib(rss.now())} MiB, peak ${mib(rss.peak())} MiB; dev server database ${mib(dbBytes)} MiB; loadavg ${os.loadavg()[0]!.toFixed(2)}`);
+
+  // Phase 2: the brokerage breaks for OUTAGE of them at once.
+  const broken = ids.slice(0, OUTAGE);
+  const outageSent = performance.now();
+  const breaking = send(agent, url, broken.map((id) => JSON.stringify(body('CONNECTION_BROKEN', id))), 'BROKEN');
+  const load = await breaking;
+  const firstAck = load.firstAckAt;
+  await until(
+    async () =>
+      (await count(poller, `SELECT count(*) FROM connections WHERE state = 'broken'`)) >= OUTAGE &&
+      (await count(poller, `SELECT count(*) FROM prompt_holds WHERE reason = 'outage' AND cleared_at IS NULL AND ends_at > now()`)) > 0,
+    'every broken connection applied, with the outage hold on',
+  );
+  const allBroken = performance.now();
+  console.log();
+  console.log(`phase 2: outage, ${OUTAGE} CONNECTION_BROKEN`);
+  console.log(`  acked in ${((performance.now() - outageSent) / 1000).toFixed(1)} s, ack p99 ${percentile(load.latencies, 99).toFixed(1)} ms, failures ${load.failures}`);
+  console.log(`  first BROKEN ack → every one broken and the hold on: ${((allBroken - firstAck) / 1000).toFixed(1)} s`);
+  // Long enough for every grace period to end: without the hold, every one of them would be prompted now.
+  const holdCheckUntil = allBroken + GRACE_MS + 15_000;
+  while (performance.now() < holdCheckUntil) await sleep(1000);
+  const promptsDuringHold = prompts.count('connection.reauth_required');
+  console.log(`  user prompts during the hold (${((holdCheckUntil - firstAck) / 1000).toFixed(0)} s after the first BROKEN ack, grace ${GRACE_MS / 1000} s): ${promptsDuringHold}`);
+  console.log(`  worker RSS now ${mib(rss.now())} MiB, peak ${mib(rss.peak())} MiB; loadavg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+function parseSeconds(value: string): number {
+  const match = /^(\d+)s$/.exec(value);
+  if (!match) throw new Error(`--reauth-grace takes seconds, like 20s`);
+  return Number(match[1]);
+}
+
+function startProcess(name: 'worker' | 'receiver', env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'entry', `${name}.ts`)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  registerCleanup(async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(20_000)]);
+    child.kill('SIGKILL');
+  });
+  process.once('exit', () => child.kill('SIGKILL'));
+  return child;
+}
+
+function sampleRss(child: ChildProcess): { now(): number; peak(): number } {
+  let peak = 0;
+  let last = 0;
+  const read = () => {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      last = match ? Number(match[1]) * 1024 : last;
+      peak = Math.max(peak, last);
+    } catch {
+      // The process has exited.
+    }
+  };
+  const timer = setInterval(read, 1000);
+  registerCleanup(async () => clearInterval(timer));
+  return {
+    now: () => (read(), last),
+    peak: () => peak,
+  };
+}
+
+/** The app backend's notification endpoint: counts what it is told, by type. */
+async function startPromptCounter(): Promise<{ url: string; count(type: string): number; close(): Promise<void> }> {
+  const counts = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => {
+      try {
+        const type = String((JSON.parse(text) as { type?: unknown }).type);
+        counts.set(type, (counts.get(type) ?? 0) + 1);
+      } catch {
+        counts.set('unreadable', (counts.get('unreadable') ?? 0) + 1);
+      }
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/notifications`,
+    count: (type) => counts.get(type) ?? 0,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const ok = await fetch(url).then((res) => res.ok, () => false);
+    if (ok) return;
+    await sleep(250);
+  }
+  throw new Error(`${url} never answered`);
+}
+
+async function send(agent: http.Agent, url: string, bodies: string[], what: string): Promise<Load> {
+  const load: Load = { latencies: [], failures: 0, firstAckAt: Number.NaN, seconds: 0 };
+  let next = 0;
+  const started = performance.now();
+  let reported = started;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const sent = performance.now();
+        const status = await post(agent, url, body).catch(() => 0);
+        const now = performance.now();
+        if (status === 200) {
+          load.latencies.push(now - sent);
+          if (Number.isNaN(load.firstAckAt)) load.firstAckAt = now;
+        } else load.failures += 1;
+        if (now - reported > 10_000) {
+          reported = now;
+          console.log(`  ${what}: ${next}/${bodies.length} sent; loadavg ${os.loadavg()[0]!.toFixed(2)}`);
+        }
+      }
+    }),
+  );
+  load.seconds = (performance.now() - started) / 1000;
+  return load;
+}
+
+function post(agent: http.Agent, url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const started = performance.now();
+  let reported = started;
+  while (!(await condition())) {
+    if (performance.now() - reported > 10_000) {
+      reported = performance.now();
+      console.log(`  waiting for ${what}: ${((reported - started) / 1000).toFixed(0)} s; loadavg ${os.loadavg()[0]!.toFixed(2)}`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+async function count(poller: pg.Client, sql: string): Promise<number> {
+  const { rows } = await poller.query<{ count: string }>(sql);
+  return Number(rows[0]!.count);
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(0);
+}

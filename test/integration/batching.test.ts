@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import proto from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { startStack, type Stack } from '../support/stack.ts';
+import { snapTradePayload, type Payload } from '../support/snaptrade.ts';
+import { waitFor } from '../support/wait.ts';
+
+const { temporal } = proto;
+const at = (second: number) => `2024-03-01T10:00:${String(second).padStart(2, '0')}.000000+00:00`;
+
+describe('deliveries and events handled together', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(() => stack.stop());
+
+  const journaled = async (eventId: string) =>
+    (await stack.db.pool.query(`SELECT count(*)::int AS n FROM webhook_journal WHERE event_id = $1`, [eventId])).rows[0].n as number;
+
+  test('concurrent deliveries share a commit: each 200 means its row is committed, a redelivery among them is one row', async () => {
+    const payloads = Array.from({ length: 40 }, (_, i) => snapTradePayload('CONNECTION_UPDATED', { brokerageAuthorizationId: `conn-group-${i}`, userId: 'user-group' }));
+    const redelivered = payloads[0]!;
+    const answers = await Promise.all(
+      [...payloads, redelivered, redelivered].map(async (payload) => {
+        const res = await stack.post('/webhooks/snaptrade', payload);
+        // Read at once, on another connection: the ack must not run ahead of the commit.
+        return { res, rows: await journaled(`CONNECTION_UPDATED:${String(payload.webhookId)}`) };
+      }),
+    );
+    for (const { res, rows } of answers) {
+      assert.equal(res.status, 200, res.text);
+      assert.equal(rows, 1);
+    }
+    const fresh = answers.filter(({ res }) => res.body.events === 1).length;
+    const duplicates = answers.filter(({ res }) => res.body.duplicate === true).length;
+    assert.equal(fresh, 40);
+    assert.equal(duplicates, 2);
+  });
+
+  test('a burst to one connection is applied in a few passes, every event in the timeline, the state as the newest events say', async () => {
+    const id = 'conn-burst';
+    const event = (eventType: string, second: number, extra: Payload = {}) =>
+      snapTradePayload(eventType, { brokerageAuthorizationId: id, userId: 'user-burst', eventTimestamp: at(second), ...extra });
+    const deliveries = [event('CONNECTION_ADDED', 1, { brokerageId: 'brokerage-burst' })];
+    for (let second = 2; second < 30; second += 1) {
+      deliveries.push(event(second % 2 === 0 ? 'CONNECTION_BROKEN' : 'ACCOUNT_TRANSACTIONS_UPDATED', second, { accountId: `account-${second % 3}` }));
+    }
+    deliveries.push(event('CONNECTION_FIXED', 40));
+    await Promise.all(deliveries.map(async (payload) => assert.equal((await stack.post('/webhooks/snaptrade', payload)).status, 200)));
+
+    const applied = await waitFor(async () => {
+      const { rows } = await stack.db.pool.query(`SELECT count(*)::int AS n FROM connection_events WHERE connection_id = $1`, [id]);
+      return rows[0].n === deliveries.length && rows[0].n;
+    }, 'every event in the timeline');
+    assert.equal(applied, deliveries.length);
+    const { rows } = await stack.db.pool.query(`SELECT state, brokerage_id FROM connections WHERE connection_id = $1`, [id]);
+    assert.deepEqual(rows[0], { state: 'active', brokerage_id: 'brokerage-burst' });
+    const accounts = await stack.db.pool.query(`SELECT account_id FROM accounts WHERE connection_id = $1 ORDER BY account_id`, [id]);
+    assert.deepEqual(accounts.rows.map((r) => r.account_id), ['account-0', 'account-1', 'account-2']);
+
+    const history = await stack.client.workflow.getHandle(`connection:snaptrade:${id}`).fetchHistory();
+    const stores = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    // Two markers per run start (the stored state, the settings), then one per pass.
+    assert.ok(stores - 2 < deliveries.length, `${stores} local activities for ${deliveries.length} events`);
+    assert.equal((history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length, 0, 'no regular activity for storage');
+    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, history, `connection:snaptrade:${id}`);
+  });
+
+  test('a history recorded by the per-event workflow (before batched apply) replays on this code', async () => {
+    const bytes = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'connection-history-before-batching.bin'));
+    const history = temporal.api.history.v1.History.decode(bytes);
+    assert.ok((history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'persistConnectionEvent'));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, history, 'connection:snaptrade:conn-before-batching');
+  });
+});
