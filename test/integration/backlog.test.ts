@@ -14,9 +14,7 @@ describe('a long backlog for one connection', () => {
 
   before(async () => {
     key = newUpvestKey();
-    // The sweeper only for what the immediate dispatch could not do: each event is signalled once,
-    // so the stuck run's history holds 5,000 signals rather than up to twice that.
-    stack = await startStack({ env: { UPVEST_WEBHOOK_JWKS: JSON.stringify({ keys: [key.jwk] }), SWEEP_GRACE: '2m' } });
+    stack = await startStack({ env: { UPVEST_WEBHOOK_JWKS: JSON.stringify({ keys: [key.jwk] }) } });
   });
   after(() => stack.stop());
 

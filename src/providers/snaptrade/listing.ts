@@ -1,10 +1,11 @@
+import { Snaptrade, SnaptradeAuth } from 'snaptrade-typescript-sdk';
 import { z } from 'zod';
 import { toCanonicalInstant } from '../../domain/instant.ts';
 import type { ListedConnection } from '../../domain/reconciliation.ts';
 import type { ConnectionListing } from '../connection-listing.ts';
 import { ProviderCallFailed } from '../provider-actions.ts';
 import { callProvider } from '../sdk-call.ts';
-import { snapTradeClient, type SnapTradeActionsConfig } from './actions.ts';
+import type { SnapTradeActionsConfig } from './actions.ts';
 
 /** The fields of a BrokerageAuthorization reconciliation reads; the rest may change as SnapTrade likes. */
 const authorizationSchema = z.object({
@@ -23,7 +24,10 @@ const CALL_TIMEOUT_MS = 30_000;
  * (`connections.listBrokerageAuthorizations`), with the user secret the backend registered.
  */
 export function createSnapTradeListing(config: SnapTradeActionsConfig): ConnectionListing {
-  const client = snapTradeClient(config);
+  const client = new Snaptrade({
+    auth: SnaptradeAuth.commercialApiKey({ clientId: config.clientId, consumerKey: config.consumerKey }),
+    basePath: config.basePath,
+  });
   return {
     async list(userId, pace) {
       const userSecret = await config.userSecret(userId);
