@@ -10,7 +10,7 @@ import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import { summaryOf } from '../src/domain/connection-summary.ts';
 import { viewOf } from '../src/domain/connection-view.ts';
 import { deletionRequested, refusalOf, remindNow, type ConnectionAction } from '../src/domain/connection-actions.ts';
-import { connectionEventSignal, connectionStateQuery, deleteUpdate, refreshUpdate, remindUpdate } from './definitions.ts';
+import { connectionEventSignal, connectionEventsSignal, connectionStateQuery, deleteUpdate, refreshUpdate, remindUpdate } from './definitions.ts';
 import { createBacklog } from './backlog.ts';
 import { runEventLoop } from './event-loop.ts';
 import { applyEvent, applyEvents, initialConnectionState } from '../src/domain/lifecycle.ts';
@@ -81,6 +81,9 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   let state: ConnectionState = input.state ?? initialConnectionState(input.provider, input.connectionId);
   setHandler(connectionEventSignal, (event) => {
     queue.push(event);
+  });
+  setHandler(connectionEventsSignal, (events) => {
+    queue.push(...events);
   });
   setHandler(connectionStateQuery, () => viewOf(state));
 

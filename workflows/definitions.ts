@@ -6,6 +6,11 @@ import type { UserState } from '../src/domain/user-lifecycle.ts';
 
 /** Names shared by the workflows and the clients that signal and query them. */
 export const connectionEventSignal = defineSignal<[ConnectionEvent]>('connectionEvent');
+/**
+ * Events for one workflow that were ready together, in one signal: a burst for one connection
+ * costs its history (and each workflow activation) a handful of signals, not one per event.
+ */
+export const connectionEventsSignal = defineSignal<[ConnectionEvent[]]>('connectionEvents');
 export const connectionStateQuery = defineQuery<ConnectionView>('state');
 export const userStateQuery = defineQuery<UserView>('state');
 

@@ -2,7 +2,6 @@ import { allHandlersFinished, condition, patched, workflowInfo } from '@temporal
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import type { Backlog } from './backlog.ts';
 
-/** `backlog`: events were parked for the next run to take (see backlog.ts). */
 /**
  * Events applied in one pass at most: a pass runs in one workflow activation, which must stay far
  * inside the worker's 5 s budget for a workflow's JavaScript even on a starved CPU, and a backlog
@@ -10,6 +9,7 @@ import type { Backlog } from './backlog.ts';
  */
 const MAX_BATCH = 100;
 
+/** `backlog`: events were parked for the next run to take (see backlog.ts). */
 export type LoopExit = { reason: 'finished' } | { reason: 'continue-as-new'; pending: ConnectionEvent[]; backlog: boolean };
 
 export interface EventLoopHandlers {

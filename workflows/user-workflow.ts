@@ -2,7 +2,7 @@ import { continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, uui
 import type { PersistenceActivities } from '../activities/persistence-activities.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import { expireAttempts, nextAttemptDeadline, startAttempt } from '../src/domain/backend-attempts.ts';
-import { attemptQuery, connectionEventSignal, startAttemptUpdate, userStateQuery } from './definitions.ts';
+import { attemptQuery, connectionEventSignal, connectionEventsSignal, startAttemptUpdate, userStateQuery } from './definitions.ts';
 import { createBacklog } from './backlog.ts';
 import { runEventLoop } from './event-loop.ts';
 import { providerKey, userIdKey } from './search-attributes.ts';
@@ -35,6 +35,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   let state = input.state ?? initialUserState(input.provider, input.userId);
   setHandler(connectionEventSignal, (event) => {
     queue.push(event);
+  });
+  setHandler(connectionEventsSignal, (events) => {
+    queue.push(...events);
   });
   setHandler(userStateQuery, () => {
     const { seenEventIds: _seen, ...view } = state;

@@ -24,6 +24,15 @@ export const quietHoursSchema = z
 export type QuietHours = z.infer<typeof quietHoursSchema>;
 
 /**
+ * A URL the worker posts to. `user:password@` is refused: fetch will not send it, and its error
+ * quotes the whole URL, which would carry the password into logs and the outbox's `last_error`.
+ */
+const outboundUrl = z.url().refine((value) => {
+  const url = new URL(value);
+  return url.username === '' && url.password === '';
+}, 'no user:password@ in the URL: fetch refuses to send it, and its error would quote the password');
+
+/**
  * Re-authentication, retries, outage holds and notification channels. Every duration has its
  * production default; tests shorten them.
  */
@@ -40,7 +49,7 @@ export const lifecycleEnv = {
   OUTAGE_MAX_HOLD: durationMs.default(6 * 3_600_000),
 
   /** The app's backend, told of every notification (Standard Webhooks). */
-  NOTIFY_WEBHOOK_URL: z.url().optional(),
+  NOTIFY_WEBHOOK_URL: outboundUrl.optional(),
   /** Standard Webhooks signing secret, `whsec_<base64>`. */
   NOTIFY_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'whsec_<base64>').optional(),
   /** Failed notifications are retried from the outbox, doubling from the first wait up to the cap, until the max age. */
@@ -52,7 +61,7 @@ export const lifecycleEnv = {
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'smtp:// or smtps:// URL').optional(),
   NOTIFY_EMAIL_FROM: z.string().min(3).default('Connections <no-reply@localhost>'),
   /** Slack-compatible incoming webhook for ops alerts. */
-  OPS_ALERT_WEBHOOK_URL: z.url().optional(),
+  OPS_ALERT_WEBHOOK_URL: outboundUrl.optional(),
   /** `keyId:base64-32-bytes`, comma-separated; the first encrypts, all decrypt (rotation). */
   CREDENTIALS_KEY: z
     .string()

@@ -44,7 +44,7 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
 
   return (scope) =>
     documentScope((req: Request, res: Response, next: NextFunction) => {
-      const token = /^Bearer\s+(.+)$/i.exec(req.header('authorization') ?? '')?.[1]?.trim();
+      const token = bearerToken(req);
       if (!token) return unauthorized(res);
       scopesOf(token).then(
         (scopes) => {
@@ -55,6 +55,11 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
         (error: unknown) => next(error),
       );
     }, scope);
+}
+
+/** The token of an `Authorization: Bearer …` header, if the request has one. */
+export function bearerToken(req: Request): string | undefined {
+  return /^Bearer\s+(.+)$/i.exec(req.header('authorization') ?? '')?.[1]?.trim() || undefined;
 }
 
 function claimedScopes(payload: JWTPayload): string[] {

@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import type { Metrics } from '../metrics/metrics.ts';
 import { constantTimeEqual } from '../providers/constant-time.ts';
+import { bearerToken } from './auth.ts';
 import { sendProblem } from './problem.ts';
 
 /**
@@ -11,7 +12,7 @@ export function metricsRoute(metrics: Metrics, token?: string): Router {
   const router = express.Router();
   router.get('/metrics', async (req, res) => {
     if (token) {
-      const given = /^Bearer\s+(.+)$/i.exec(req.header('authorization') ?? '')?.[1]?.trim();
+      const given = bearerToken(req);
       if (!given || !constantTimeEqual(given, token)) {
         res.setHeader('www-authenticate', 'Bearer');
         return sendProblem(res, 401, 'Unauthorized', 'This endpoint needs the METRICS_TOKEN bearer token.', { requestId: req.requestId });

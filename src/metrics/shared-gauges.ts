@@ -1,4 +1,4 @@
-import type { Pool } from '../db/pool.ts';
+import { inTransaction, type Pool } from '../db/pool.ts';
 
 export interface SharedGauges {
   takenAt: number;
@@ -19,9 +19,8 @@ const STATEMENT_TIMEOUT = '5s';
 
 /** What every process shares, read in one read-only transaction so the figures agree with each other. */
 export async function readSharedGauges(pool: Pool): Promise<SharedGauges> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  return inTransaction(pool, async (client) => {
+    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT}'`);
     const backlog = await client.query<{ n: number; lag: number | null }>(
       `SELECT count(*)::int AS n, extract(epoch FROM now() - min(received_at))::float8 AS lag FROM webhook_journal WHERE status = 'pending'`,
@@ -46,7 +45,6 @@ export async function readSharedGauges(pool: Pool): Promise<SharedGauges> {
     const lastCompleted = await client.query<{ provider: string; at: number }>(
       `SELECT provider, extract(epoch FROM max(finished_at))::float8 AS at FROM reconciliation_runs WHERE status = 'completed' GROUP BY provider`,
     );
-    await client.query('COMMIT');
     return {
       takenAt: Date.now(),
       backlog: backlog.rows[0]!.n,
@@ -58,10 +56,5 @@ export async function readSharedGauges(pool: Pool): Promise<SharedGauges> {
       reconciliationCorrections: corrections.rows,
       reconciliationLastCompleted: lastCompleted.rows,
     };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

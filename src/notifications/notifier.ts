@@ -51,8 +51,8 @@ export interface SendResult {
  * Notifications through the outbox. `send` records the notification and tries each channel once at
  * once; what fails stays `pending` and the relay (`relayDue`) retries it with capped backoff until it
  * is delivered, becomes moot (cancelled), or is older than the maximum age (failed, with one ops
- * alert). Each attempt claims its row under a lease and is recorded before it starts, so two senders
- * never work on one row and a crash mid-attempt is visible on the row.
+ * alert). Each attempt claims its row under a lease and is recorded before it starts, so no two live
+ * senders work on one row and a crash mid-attempt is visible on the row.
  */
 export function createNotifier(deps: NotifierDeps) {
   const { pool, logger } = deps;
@@ -67,7 +67,7 @@ export function createNotifier(deps: NotifierDeps) {
     return channels;
   }
 
-  /** A new notification about a connection makes older ones waiting for a retry moot, perhaps: they go now, not at their next try. */
+  /** What changed the connection enough for a new notification may have made older ones waiting for a retry moot: cancelled now, not at their next try. */
   async function cancelMoot(request: NotificationRequest, except: string): Promise<void> {
     const waiting = await waitingRowsOf(pool, request.provider, request.connectionId, except);
     if (waiting.length === 0) return;

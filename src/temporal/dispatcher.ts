@@ -3,7 +3,7 @@ import { claimUndispatched, markDispatched, markDispatchFailed, type PendingDisp
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { ConnectionEvent } from '../domain/connection-event.ts';
-import { connectionEventSignal } from '../../workflows/definitions.ts';
+import { connectionEventSignal, connectionEventsSignal } from '../../workflows/definitions.ts';
 import type { ConnectionWorkflowInput } from '../../workflows/connection-workflow.ts';
 import type { UserWorkflowInput } from '../../workflows/user-workflow.ts';
 import { providerKey, userIdKey } from '../../workflows/search-attributes.ts';
@@ -26,6 +26,20 @@ export interface DispatcherDeps extends DeliveryDeps {
 }
 
 const SIGNAL_DEADLINE_MS = 10_000;
+/** Events in one signal, and about how many bytes of them: far below Temporal's 2 MB payload limit. */
+const SIGNAL_BATCH = 100;
+const SIGNAL_BATCH_BYTES = 256 * 1024;
+
+function batchLength(events: readonly ConnectionEvent[]): number {
+  let bytes = 0;
+  let count = 0;
+  for (const event of events) {
+    bytes += Buffer.byteLength(JSON.stringify(event));
+    if (count > 0 && (count >= SIGNAL_BATCH || bytes > SIGNAL_BATCH_BYTES)) break;
+    count += 1;
+  }
+  return count;
+}
 const SWEEP_BATCH = 100;
 /** Signals the sweeper has in flight at once: a backlog drains at Temporal's pace, not one RPC at a time. */
 const SWEEP_PARALLEL = 16;
@@ -160,31 +174,70 @@ export function createDelivery(deps: DeliveryDeps) {
   let confirmed: string[] = [];
   let marking: Promise<void> | undefined;
 
+  /** Sends waiting for one workflow; while one signal is in flight, the next events gather. */
+  interface Lane {
+    workflowType: 'connectionWorkflow' | 'userWorkflow';
+    input: ConnectionWorkflowInput | UserWorkflowInput;
+    waiting: { event: ConnectionEvent; settle: (error?: unknown) => void }[];
+  }
+  const lanes = new Map<string, Lane>();
+
   async function signal(item: PendingDispatch): Promise<void> {
     const event = item.event;
     const userIdAttribute = deps.userIdAttribute.valueOf(event.userId);
-    const options = {
-      workflowId: item.workflowId,
-      taskQueue: deps.taskQueue,
-      signal: connectionEventSignal,
-      signalArgs: [event] as [ConnectionEvent],
-      typedSearchAttributes: [
-        { key: providerKey, value: event.provider },
-        { key: userIdKey, value: userIdAttribute },
-      ],
-    };
-    await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, async () => {
-      if (event.connectionId) {
-        const input: ConnectionWorkflowInput = { provider: event.provider, connectionId: event.connectionId, maxEventsPerRun: deps.workflowEventsPerRun, userIdAttribute };
-        await client.workflow.signalWithStart('connectionWorkflow', { ...options, args: [input] });
+    const common = { provider: event.provider, maxEventsPerRun: deps.workflowEventsPerRun, userIdAttribute };
+    if (event.connectionId) {
+      await toWorkflow(item.workflowId, 'connectionWorkflow', { ...common, connectionId: event.connectionId }, event);
+      if (event.type === 'connection.added') await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => answerPendingAttempt(event));
+    } else {
+      await toWorkflow(userWorkflowId(event.provider, userIdAttribute), 'userWorkflow', { ...common, userId: event.userId }, event);
+    }
+  }
+
+  /**
+   * Events for a workflow that already has a signal in flight wait for it and then go together, in
+   * one signal: a burst for one connection (a package, a sweep) becomes a few signals, so neither
+   * its history nor any one activation of its workflow grows with the number of events.
+   */
+  function toWorkflow(workflowId: string, workflowType: Lane['workflowType'], input: Lane['input'], event: ConnectionEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const settle = (error?: unknown) => (error === undefined ? resolve() : reject(error));
+      const lane = lanes.get(workflowId);
+      if (lane) {
+        lane.waiting.push({ event, settle });
+        return;
       }
-      if (!event.connectionId) {
-        const input: UserWorkflowInput = { provider: event.provider, userId: event.userId, maxEventsPerRun: deps.workflowEventsPerRun, userIdAttribute };
-        await client.workflow.signalWithStart('userWorkflow', { ...options, workflowId: userWorkflowId(event.provider, userIdAttribute), args: [input] });
-      } else if (event.type === 'connection.added') {
-        await answerPendingAttempt(event);
-      }
+      const fresh: Lane = { workflowType, input, waiting: [{ event, settle }] };
+      lanes.set(workflowId, fresh);
+      void drain(workflowId, fresh);
     });
+  }
+
+  async function drain(workflowId: string, lane: Lane): Promise<void> {
+    while (lane.waiting.length > 0) {
+      const batch = lane.waiting.splice(0, batchLength(lane.waiting.map((waiting) => waiting.event)));
+      const events = batch.map((waiting) => waiting.event);
+      const first = events[0]!;
+      try {
+        await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+          client.workflow.signalWithStart(lane.workflowType, {
+            workflowId,
+            taskQueue: deps.taskQueue,
+            signal: connectionEventsSignal,
+            signalArgs: [events] as [ConnectionEvent[]],
+            args: [lane.input],
+            typedSearchAttributes: [
+              { key: providerKey, value: first.provider },
+              { key: userIdKey, value: lane.input.userIdAttribute ?? first.userId },
+            ],
+          }),
+        );
+        for (const waiting of batch) waiting.settle();
+      } catch (error) {
+        for (const waiting of batch) waiting.settle(error);
+      }
+    }
+    lanes.delete(workflowId);
   }
 
   /**

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { snapTradeSdkEnv, startFakeSnapTrade, type FakeSnapTrade } from '../support/fake-providers.ts';
@@ -172,5 +173,6 @@ describe('actions on a connection: refresh, remind, delete', () => {
     }, 'the outcome');
     assert.deepEqual(outcome.body, { requested: true });
     assert.equal((await act('GET', '/connections/snaptrade/conn-act-slow/actions/not-an-action')).status, 404);
+    assert.equal((await act('GET', `/connections/snaptrade/conn-act-slow/actions/${randomUUID()}`)).status, 404, 'an id never started');
   });
 });

@@ -57,7 +57,7 @@ describe('the operator in the Temporal Web UI', { skip: existsSync(CHROMIUM) ? f
 
       await row.first().click();
       await page.waitForURL(/\/workflows\/connection/, { timeout: 30_000 });
-      await page.getByText('persistConnectionEvent').first().waitFor({ timeout: 30_000 });
+      await page.getByText('persistConnectionBatch').first().waitFor({ timeout: 30_000 });
       await shoot('temporal-ui-broken-connection-history.png');
       assert.ok(existsSync(join(artifacts, 'temporal-ui-broken-connection-history.png')));
     } catch (error) {

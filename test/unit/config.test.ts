@@ -123,3 +123,17 @@ test('the codec URL token is long and URL-safe, or absent', () => {
   assert.equal(loadConfig(receiverConfigSchema, { ...valid, TEMPORAL_CODEC_URL_TOKEN: token }).TEMPORAL_CODEC_URL_TOKEN, token);
   for (const bad of ['short', `${'a'.repeat(32)}/x`]) assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, TEMPORAL_CODEC_URL_TOKEN: bad }), /TEMPORAL_CODEC_URL_TOKEN/);
 });
+
+test('a notification or alert URL with user:password@ stops start-up without the password in the message', () => {
+  for (const variable of ['NOTIFY_WEBHOOK_URL', 'OPS_ALERT_WEBHOOK_URL'] as const) {
+    assert.throws(
+      () => loadConfig(receiverConfigSchema, { ...valid, [variable]: 'https://app:hunter2-password@backend.example/hooks' }),
+      (error: Error) => {
+        assert.match(error.message, new RegExp(`${variable}: no user:password@`));
+        assert.doesNotMatch(error.message, /hunter2/);
+        return true;
+      },
+    );
+    assert.equal(loadConfig(receiverConfigSchema, { ...valid, [variable]: 'https://backend.example/hooks' })[variable], 'https://backend.example/hooks');
+  }
+});

@@ -73,9 +73,11 @@ test('only the receiver is published beyond the host: Temporal is not published,
   }
 });
 
-test('the README says how to put the Web UI behind authentication', () => {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  for (const variable of ['TEMPORAL_AUTH_ENABLED', 'TEMPORAL_AUTH_PROVIDER_URL', 'TEMPORAL_CODEC_PASS_ACCESS_TOKEN']) assert.match(readme, new RegExp(variable));
+test('the Web UI can be put behind sign-in: compose passes every setting the README names from the operator to the UI', () => {
+  const named = new Set(readFileSync(join(root, 'README.md'), 'utf8').match(/TEMPORAL_(AUTH_[A-Z_]+|CODEC_PASS_ACCESS_TOKEN)\b/g));
+  for (const variable of ['TEMPORAL_AUTH_ENABLED', 'TEMPORAL_AUTH_PROVIDER_URL', 'TEMPORAL_CODEC_PASS_ACCESS_TOKEN']) assert.ok(named.has(variable), `the README names ${variable}`);
+  const ui = services['temporal-ui']!.environment!;
+  for (const variable of named) assert.match(ui[variable] ?? '', new RegExp(`^\\$\\{${variable}:-`), `temporal-ui takes ${variable} from the operator`);
 });
 
 test('every variable the configuration requires is set for the process that needs it', () => {
@@ -146,6 +148,9 @@ test('--profile observability adds Prometheus scraping the receiver with the rul
   assert.deepEqual(grafana!.depends_on, { prometheus: { condition: 'service_healthy' } });
 });
 
-test('the README says how to start the observability profile', () => {
-  assert.match(readFileSync(join(root, 'README.md'), 'utf8'), /docker compose --profile observability up/);
+test('every profile the README starts exists in the compose file', () => {
+  const started = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/docker compose --profile (\S+) up/g)].map((match) => match[1]!);
+  assert.ok(started.includes('observability'), 'the README says how to start the observability profile');
+  const profiles = new Set(Object.values(services).flatMap((service) => service.profiles ?? []));
+  for (const profile of started) assert.ok(profiles.has(profile), `no service has the profile ${profile}`);
 });

@@ -11,15 +11,20 @@ export interface SnapTradeActionsConfig {
   userSecret: (userId: string) => Promise<string | null>;
 }
 
+/** The SDK client under the app's commercial API key: every SnapTrade call signs with it. */
+export function snapTradeClient(config: Pick<SnapTradeActionsConfig, 'clientId' | 'consumerKey' | 'basePath'>) {
+  return new Snaptrade({
+    auth: SnaptradeAuth.commercialApiKey({ clientId: config.clientId, consumerKey: config.consumerKey }),
+    basePath: config.basePath,
+  });
+}
+
 /**
  * Refresh, reconnect and holdings through snaptrade-typescript-sdk. Reconnecting keeps the authorization id
  * (`reconnect: <authorizationId>`); a plain login would create a new connection instead.
  */
 export function createSnapTradeActions(config: SnapTradeActionsConfig): ProviderActions {
-  const client = new Snaptrade({
-    auth: SnaptradeAuth.commercialApiKey({ clientId: config.clientId, consumerKey: config.consumerKey }),
-    basePath: config.basePath,
-  });
+  const client = snapTradeClient(config);
 
   async function credentials(userId: string | null): Promise<{ userId: string; userSecret: string } | null> {
     if (!userId) return null;

@@ -1,11 +1,10 @@
-import { Snaptrade, SnaptradeAuth } from 'snaptrade-typescript-sdk';
 import { z } from 'zod';
 import { toCanonicalInstant } from '../../domain/instant.ts';
 import type { ListedConnection } from '../../domain/reconciliation.ts';
 import type { ConnectionListing } from '../connection-listing.ts';
 import { ProviderCallFailed } from '../provider-actions.ts';
 import { callProvider } from '../sdk-call.ts';
-import type { SnapTradeActionsConfig } from './actions.ts';
+import { snapTradeClient, type SnapTradeActionsConfig } from './actions.ts';
 
 /** The fields of a BrokerageAuthorization reconciliation reads; the rest may change as SnapTrade likes. */
 const authorizationSchema = z.object({
@@ -24,10 +23,7 @@ const CALL_TIMEOUT_MS = 30_000;
  * (`connections.listBrokerageAuthorizations`), with the user secret the backend registered.
  */
 export function createSnapTradeListing(config: SnapTradeActionsConfig): ConnectionListing {
-  const client = new Snaptrade({
-    auth: SnaptradeAuth.commercialApiKey({ clientId: config.clientId, consumerKey: config.consumerKey }),
-    basePath: config.basePath,
-  });
+  const client = snapTradeClient(config);
   return {
     async list(userId, pace) {
       const userSecret = await config.userSecret(userId);

@@ -10,12 +10,17 @@ export interface VezgoActionsConfig {
   loginName: (userId: string) => Promise<string | null>;
 }
 
+/** The SDK under the app's client credentials; `.login(loginName)` acts for one user. */
+export function vezgoApi(config: Pick<VezgoActionsConfig, 'clientId' | 'secret' | 'baseURL'>) {
+  return Vezgo.init({ clientId: config.clientId, secret: config.secret, baseURL: config.baseURL });
+}
+
 /**
  * Sync on demand through vezgo-sdk-js (`POST /accounts/:id/sync`). Reconnecting is the browser
  * SDK's `user.reconnect(accountId)` in the app, so there is no link to send.
  */
 export function createVezgoActions(config: VezgoActionsConfig): ProviderActions {
-  const api = Vezgo.init({ clientId: config.clientId, secret: config.secret, baseURL: config.baseURL });
+  const api = vezgoApi(config);
   return {
     async requestSync({ connectionId, userId }) {
       const loginName = userId ? await config.loginName(userId) : null;

@@ -1,11 +1,10 @@
-import Vezgo from 'vezgo-sdk-js';
 import { z } from 'zod';
 import { canonicalNow } from '../../domain/instant.ts';
 import type { ListedConnection } from '../../domain/reconciliation.ts';
 import type { ConnectionListing } from '../connection-listing.ts';
 import { ProviderCallFailed } from '../provider-actions.ts';
 import { callProvider } from '../sdk-call.ts';
-import type { VezgoActionsConfig } from './actions.ts';
+import { vezgoApi, type VezgoActionsConfig } from './actions.ts';
 
 /**
  * Vezgo's documented account carries no status: whether its login still works is only told by
@@ -25,7 +24,7 @@ const userErrors: ReadonlySet<string> = new Set(['LoginFailedError', 'SecurityQu
 
 /** A user's accounts through vezgo-sdk-js: a token for the user's loginName, then `accounts.getList()`. */
 export function createVezgoListing(config: VezgoActionsConfig): ConnectionListing {
-  const api = Vezgo.init({ clientId: config.clientId, secret: config.secret, baseURL: config.baseURL });
+  const api = vezgoApi(config);
 
   async function user(userId: string, pace: () => Promise<void>) {
     const loginName = await config.loginName(userId);
