@@ -99,6 +99,7 @@ describe('chaos: the production shape under a burst while its parts are killed',
     const client = new Client({ connection, namespace: 'default' });
     const pool = new pg.Pool({ connectionString: databaseUrl });
     pool.on('error', () => undefined);
+    let sampler: NodeJS.Timeout | undefined;
     const outputs = () => `receiver:\n${receiver.output().slice(-3_000)}\nworker:\n${worker.output().slice(-3_000)}`;
 
     try {
@@ -138,7 +139,7 @@ describe('chaos: the production shape under a burst while its parts are killed',
       });
       const burst = Promise.all(senders);
       const timeline: string[] = [];
-      const sampler = setInterval(() => {
+      sampler = setInterval(() => {
         void pool.query<{ n: number; j: number; p: number }>(`SELECT (SELECT count(*)::int FROM connection_events) AS n, (SELECT count(*)::int FROM webhook_journal) AS j, (SELECT count(*)::int FROM webhook_journal WHERE status='pending') AS p`).then(
           (r) => timeline.push(`${((Date.now() - began) / 1000).toFixed(0)}s acked=${acked.size} journal=${r.rows[0]!.j} pending=${r.rows[0]!.p} applied=${r.rows[0]!.n}`),
           () => timeline.push(`${((Date.now() - began) / 1000).toFixed(0)}s pg down`),
@@ -189,7 +190,6 @@ describe('chaos: the production shape under a burst while its parts are killed',
         (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM connection_events WHERE event_id = ANY($1)`, [eventIds])).rows[0]!.n;
       t.diagnostic(`burst and chaos over after ${((Date.now() - began) / 1000).toFixed(1)} s, ${await appliedSoFar()} of ${events.length} applied`);
       await waitFor(async () => (await appliedSoFar()) === events.length, 'every acknowledged event applied', 120_000);
-      clearInterval(sampler);
       t.diagnostic(timeline.join('\n'));
       t.diagnostic(`all applied after ${((Date.now() - began) / 1000).toFixed(1)} s`);
       const { rows: applied } = await pool.query<{ n: number; distinct: number }>(`SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS distinct FROM connection_events`);
@@ -210,6 +210,8 @@ describe('chaos: the production shape under a burst while its parts are killed',
       process.stderr.write(`${outputs()}\n`);
       throw error;
     } finally {
+      // A failed assertion must not leave the sampler keeping this process (and the whole run) alive.
+      clearInterval(sampler);
       await Promise.all([receiver.kill('SIGTERM'), worker.kill('SIGTERM')]);
       await connection.close();
       await pool.end();
