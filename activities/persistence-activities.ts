@@ -61,10 +61,8 @@ export function createPersistenceActivities({ pool, logger, outages }: Persisten
       await saveUserEvent(pool, record);
     },
     /** Parks events a workflow had queued when it continued as new (see workflows/backlog.ts). */
-    /** The ids now parked: the workflow removes exactly those from its queue. */
-    async deferEvents(workflowId: string, events: ConnectionEvent[]): Promise<string[]> {
+    async deferEvents(workflowId: string, events: ConnectionEvent[]): Promise<void> {
       await deferEvents(pool, workflowId, events);
-      return events.map((event) => event.eventId);
     },
     /** The next batch of parked events, the same one again when retried with the same takeId. */
     async takeDeferredEvents(workflowId: string, takeId: string, limit: number, maxBytes: number): Promise<BacklogBatch> {

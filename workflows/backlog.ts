@@ -43,25 +43,11 @@ export function createBacklog(parked: boolean): Backlog {
       for (;;) {
         await condition(allHandlersFinished);
         if (queue.length === 0) return;
-        const batch = queue.slice(0, batchLength(queue));
-        // What leaves the queue is what history says was parked, by id, never a position in this
-        // run's own view of the queue: a replay (a cache eviction mid-park) may have queued the same
-        // signals differently, and an event removed without being parked is lost. Runs that parked
-        // before the activity reported its ids recorded no result.
-        const parked = await deferEvents(workflowInfo().workflowId, batch);
-        removeById(queue, parked ?? batch.map((event) => event.eventId));
+        await deferEvents(workflowInfo().workflowId, queue.splice(0, batchLength(queue)));
         pending = true;
       }
     },
   };
-}
-
-/** Removes, in place, every queued event with one of these ids, keeping the others in order. */
-export function removeById(queue: ConnectionEvent[], eventIds: readonly string[]): void {
-  const gone = new Set(eventIds);
-  let kept = 0;
-  for (const event of queue) if (!gone.has(event.eventId)) queue[kept++] = event;
-  queue.length = kept;
 }
 
 function batchLength(queue: readonly ConnectionEvent[]): number {

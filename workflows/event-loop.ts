@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, patched, workflowInfo } from '@temporalio/workflow';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
-import { removeById, type Backlog } from './backlog.ts';
+import type { Backlog } from './backlog.ts';
 
 /**
  * Events applied in one pass at most: a pass runs in one workflow activation, which must stay far
@@ -49,11 +49,8 @@ export async function runEventLoop(queue: ConnectionEvent[], maxEventsPerRun: nu
       if (queue.length === 0 && backlogWaiting()) queue.push(...(await backlog.take(maxEventsPerRun - applied)));
       if (queue.length === 0 || runIsFull()) break;
       if (handlers.applyBatch) {
-        // Taken out of the queue by identity once applied, so nothing that moved in the queue
-        // meanwhile (a park, a replay's different grouping of signals) is dropped unapplied.
-        const batch = queue.slice(0, Math.min(MAX_BATCH, maxEventsPerRun - applied));
+        const batch = queue.splice(0, Math.min(MAX_BATCH, maxEventsPerRun - applied));
         await handlers.applyBatch(batch);
-        removeById(queue, batch.map((event) => event.eventId));
         applied += batch.length;
       } else {
         await handlers.apply(queue.shift()!);
