@@ -14,7 +14,7 @@ import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import { workflowIdFor } from '../src/temporal/workflow-ids.ts';
 import { providerKey, userIdKey } from '../workflows/search-attributes.ts';
 import { counterWorkflow } from './workflows/counter.ts';
-import { benchSetup, finish, printMachine, registerCleanup } from './support.ts';
+import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
 
 const IN_FLIGHT = 32;
 const BURST_EVENTS = 3000;
@@ -43,13 +43,7 @@ interface HistoryCost {
 
 const HISTORY_SAMPLE = 20;
 
-await main().then(
-  () => finish(0),
-  (error: unknown) => {
-    console.error(error);
-    return finish(1);
-  },
-);
+runBench(main);
 
 async function main(): Promise<void> {
   printMachine();

@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../test/support/free-port.ts';
 import { TEST_SECRET } from '../test/support/snaptrade.ts';
-import { benchSetup, finish, printMachine, registerCleanup, root, workDir } from './support.ts';
+import { benchSetup, printMachine, runBench, registerCleanup, root, workDir } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,13 +41,7 @@ interface Load {
   seconds: number;
 }
 
-await main().then(
-  () => finish(0),
-  (error: unknown) => {
-    console.error(error);
-    return finish(1);
-  },
-);
+runBench(main);
 
 async function main(): Promise<void> {
   printMachine();

@@ -43,6 +43,17 @@ export function finish(code: number): Promise<never> {
   return finishing;
 }
 
+/** Runs a bench's main: exit 0 when it finished, 1 (with the error) when it threw, cleanups run either way. */
+export function runBench(main: () => Promise<void>): void {
+  void main().then(
+    () => finish(0),
+    (error: unknown) => {
+      console.error(error);
+      return finish(1);
+    },
+  );
+}
+
 export function printMachine(): void {
   const cpus = os.cpus();
   console.log('machine');

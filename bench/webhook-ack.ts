@@ -12,7 +12,7 @@ import type { TestDatabase } from '../test/support/database.ts';
 import type { Payload } from '../test/support/snaptrade.ts';
 import type { Stack } from '../test/support/stack.ts';
 import type { AddressInfo } from 'node:net';
-import { benchSetup, finish, printMachine, registerCleanup } from './support.ts';
+import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
 
 const CONCURRENCY = 16;
 const WARMUP_REQUESTS = 200;
@@ -79,13 +79,7 @@ interface DrainResult {
   drainedAfterMs: number | undefined;
 }
 
-await main().then(
-  () => finish(0),
-  (error: unknown) => {
-    console.error(error);
-    return finish(1);
-  },
-);
+runBench(main);
 
 async function main(): Promise<void> {
   printMachine();
