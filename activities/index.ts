@@ -4,6 +4,7 @@ import { createPersistenceActivities, type PersistenceActivityDeps } from './per
 import { createPolicyActivities, type PolicyActivityDeps } from './policy-activities.ts';
 import { createProviderActivities, type ProviderActivityDeps } from './provider-activities.ts';
 import { createReconciliationActivities, type ReconciliationActivityDeps } from './reconciliation-activities.ts';
+import { createRunStartActivities } from './run-start-activities.ts';
 
 export type ActivityDeps = PersistenceActivityDeps &
   PolicyActivityDeps &
@@ -14,9 +15,11 @@ export type ActivityDeps = PersistenceActivityDeps &
 
 /** Every activity the worker registers, with its dependencies injected. */
 export function createActivities(deps: ActivityDeps) {
+  const policies = createPolicyActivities(deps);
   return {
     ...createPersistenceActivities(deps),
-    ...createPolicyActivities(deps),
+    ...policies,
+    ...createRunStartActivities({ pool: deps.pool, runSettings: policies.runSettings }),
     ...createProviderActivities(deps),
     ...createNotificationActivities(deps),
     ...createAlertActivities(deps),

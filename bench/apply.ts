@@ -148,7 +148,7 @@ function productSender(client: Client, taskQueue: string, poller: pg.Client) {
       client.workflow.signalWithStart('connectionWorkflow', {
         workflowId: workflowIdFor(event),
         taskQueue,
-        args: [{ provider: event.provider, connectionId: event.connectionId!, maxEventsPerRun: 500 }],
+        args: [{ provider: event.provider, connectionId: event.connectionId!, maxEventsPerRun: 500, startedPatched: true }],
         signal: 'connectionEvent',
         signalArgs: [event],
         typedSearchAttributes: [

@@ -6,13 +6,19 @@ import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import express from 'express';
 import pg from 'pg';
 import type { TestDatabase } from '../test/support/database.ts';
 import type { Payload } from '../test/support/snaptrade.ts';
 import type { Stack } from '../test/support/stack.ts';
 import type { AddressInfo } from 'node:net';
+import { startCpuProfile } from './cpu-profile.ts';
 import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
+
+// `--profile out.cpuprofile`: a CPU profile of this process (load generator, receiver and its
+// in-process worker) while the product's measured requests run, summarised after the figures.
+const { values: args } = parseArgs({ options: { profile: { type: 'string' } } });
 
 const CONCURRENCY = 16;
 const WARMUP_REQUESTS = 200;
@@ -100,7 +106,7 @@ async function main(): Promise<void> {
   const poller = new pg.Client({ connectionString: stack.db.url });
   await poller.connect();
   registerCleanup(() => poller.end());
-  const productResult = await measure('product', agent, stack.receiver.url, nextEvent);
+  const productResult = await measure('product', agent, stack.receiver.url, nextEvent, args.profile);
   const drain = await waitForDrain(poller);
   const stateLatencies = await sampleAckToState(agent, stack.receiver.url, poller, nextEvent);
   const baselineAfter = await measure('baseline again', agent, baseline.url, nextEvent);
@@ -219,14 +225,17 @@ async function runLoad(agent: http.Agent, url: string, bodies: readonly string[]
   return result;
 }
 
-async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent): Promise<LoadResult> {
+async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent, profilePath?: string): Promise<LoadResult> {
   const url = `${baseUrl}${WEBHOOK_PATH}`;
   // Bodies are built up front so that building them is not part of what is timed.
   const bodies = (count: number) => Array.from({ length: count }, () => nextEvent().body);
   console.log(`${name}: warm-up ${WARMUP_REQUESTS}, then ${MEASURED_REQUESTS} requests at ${CONCURRENCY} in flight`);
   const warmup = await runLoad(agent, url, bodies(WARMUP_REQUESTS));
   if (warmup.acks !== WARMUP_REQUESTS) throw new Error(`${name} warm-up failed: ${describeFailures(warmup.failures)}`);
-  const result = await runLoad(agent, url, bodies(MEASURED_REQUESTS));
+  const measured = bodies(MEASURED_REQUESTS);
+  const profiler = profilePath ? await startCpuProfile() : undefined;
+  const result = await runLoad(agent, url, measured);
+  await profiler?.stop(profilePath!, `${name}, ${MEASURED_REQUESTS} requests`);
   if (result.failures.size > 0) console.log(`  ${name} failures: ${describeFailures(result.failures)}`);
   return result;
 }

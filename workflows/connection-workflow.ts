@@ -5,6 +5,7 @@ import type { NotificationActivities } from '../activities/notification-activiti
 import type { PersistenceActivities } from '../activities/persistence-activities.ts';
 import type { PolicyActivities } from '../activities/policy-activities.ts';
 import type { ProviderActivities } from '../activities/provider-activities.ts';
+import type { RunStartActivities } from '../activities/run-start-activities.ts';
 import type { ConnectionRef } from '../src/domain/connection-ref.ts';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import { summaryOf } from '../src/domain/connection-summary.ts';
@@ -35,6 +36,14 @@ export interface ConnectionWorkflowInput {
   pending?: ConnectionEvent[];
   /** Events are parked in the backlog for this run to take (see backlog.ts). */
   backlog?: boolean;
+  /**
+   * Set by every starter since the runs below began: this run and its continuations never ran code
+   * from before any patch in this file, so each patch is on without asking `patched()`, whose marker
+   * and `TemporalChangeVersion` upsert cost every new connection two history events. Such a run also
+   * reads its stored state and its settings in one local activity (one marker, not two). Runs
+   * started without it take the paths their histories recorded.
+   */
+  startedPatched?: true;
 }
 
 const retryForever = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
@@ -62,6 +71,7 @@ const localOptions = {
 } as const;
 const localPersistence = proxyLocalActivities<PersistenceActivities>(localOptions);
 const localPolicies = proxyLocalActivities<PolicyActivities>(localOptions);
+const localRunStart = proxyLocalActivities<RunStartActivities>(localOptions);
 
 /**
  * Runs recorded before this patch apply one event per step with regular activities; runs that start
@@ -90,10 +100,16 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   setHandler(connectionStateQuery, () => viewOf(state));
 
   const publish = (current: ConnectionState) => publishSearchAttributes(current, input.userIdAttribute ?? current.userId ?? undefined);
-  const batched = patched(BATCHED_APPLY);
+  const patchOn = (name: string) => input.startedPatched === true || patched(name);
+  const batched = patchOn(BATCHED_APPLY);
   let policy: LifecyclePolicy;
   let fetchesHoldings = true;
-  if (batched) {
+  if (input.startedPatched) {
+    const start = await localRunStart.startConnectionRun(input.provider, input.connectionId, !input.state);
+    if (start.stored) state = start.stored;
+    ({ policy, fetchesHoldings } = start.settings);
+    if (start.stored) publish(state);
+  } else if (batched) {
     // A fresh run may follow a closed one (a late event after deletion): Postgres remembers the past.
     const stored = input.state ? null : await localPersistence.loadConnection(input.provider, input.connectionId);
     if (stored) state = stored;
@@ -111,7 +127,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     const before = state;
     state = next;
     await storeEffects(next, effects);
-    await applyEffects(next, effects.filter((effect) => effect.type !== 'refreshHoldings' || fetchesHoldings), batched);
+    await applyEffects(next, effects.filter((effect) => effect.type !== 'refreshHoldings' || fetchesHoldings), batched, patchOn);
     if (summaryOf(next) !== summaryOf(before) || next.userId !== before.userId) publish(next);
   }
 
@@ -141,7 +157,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   // Histories from before this check replay without it.
   const stillAllowed = (action: ConnectionAction) => {
     const refusal = refusalOf(state, action);
-    if (refusal && patched('actions-recheck-state')) throw ApplicationFailure.nonRetryable(refusal, 'ActionRefused');
+    if (refusal && patchOn('actions-recheck-state')) throw ApplicationFailure.nonRetryable(refusal, 'ActionRefused');
   };
   setHandler(
     refreshUpdate,
@@ -149,7 +165,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       exclusive(async () => {
         stillAllowed('refresh');
         const requested = await providerCalls.requestProviderSync(refOf(state));
-        if (!requested && patched('actions-recheck-state')) throw noCredentials('sync it');
+        if (!requested && patchOn('actions-recheck-state')) throw noCredentials('sync it');
         return { requested };
       }),
     { validator: refuse('refresh') },
@@ -237,7 +253,7 @@ async function storeBatch(state: ConnectionState, effects: Effect[]): Promise<vo
 }
 
 /** After storage, so what the outside world is told never runs ahead of what Postgres knows. */
-async function applyEffects(state: ConnectionState, effects: Effect[], breakagesStored: boolean): Promise<void> {
+async function applyEffects(state: ConnectionState, effects: Effect[], breakagesStored: boolean, patchOn: (name: string) => boolean): Promise<void> {
   const ref = refOf(state);
   for (const effect of effects) {
     switch (effect.type) {
@@ -258,7 +274,7 @@ async function applyEffects(state: ConnectionState, effects: Effect[], breakages
         break;
       case 'refreshHoldings':
         // Histories recorded before holdings existed replay without the call.
-        if (patched('refresh-holdings')) await bestEffort('holdings refresh', () => providerCalls.refreshHoldings(ref));
+        if (patchOn('refresh-holdings')) await bestEffort('holdings refresh', () => providerCalls.refreshHoldings(ref));
         break;
       case 'providerNotice':
         await startProviderNotice(effect.event);

@@ -187,7 +187,8 @@ export function createDelivery(deps: DeliveryDeps) {
     const userIdAttribute = deps.userIdAttribute.valueOf(event.userId);
     const common = { provider: event.provider, maxEventsPerRun: deps.workflowEventsPerRun, userIdAttribute };
     if (event.connectionId) {
-      await toWorkflow(item.workflowId, 'connectionWorkflow', { ...common, connectionId: event.connectionId }, event);
+      // Workers are upgraded before receivers (README, "Upgrading"), so whichever worker runs it knows every patch.
+      await toWorkflow(item.workflowId, 'connectionWorkflow', { ...common, connectionId: event.connectionId, startedPatched: true }, event);
       if (event.type === 'connection.added') await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => answerPendingAttempt(event));
     } else {
       await toWorkflow(userWorkflowId(event.provider, userIdAttribute), 'userWorkflow', { ...common, userId: event.userId }, event);
