@@ -4,9 +4,8 @@
 // more event; then a brokerage-wide outage breaks `--outage` of them at once. Reports the time to
 // apply everything, the worker's RSS, the dev server's database size, the ack latency, how long the
 // outage takes to be fully applied with its hold on, and how many user prompts went out meanwhile.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -17,7 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../test/support/free-port.ts';
 import { TEST_SECRET } from '../test/support/snaptrade.ts';
-import { benchSetup, printMachine, runBench, registerCleanup, root, workDir } from './support.ts';
+import { sampleRss, startProcess, waitForHttp } from './processes.ts';
+import { benchSetup, printMachine, runBench, registerCleanup, workDir } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,10 +72,10 @@ async function main(): Promise<void> {
     NOTIFY_WEBHOOK_URL: prompts.url,
     NOTIFY_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
   };
-  const worker = startProcess('worker', env);
-  startProcess('receiver', env);
+  const worker = startProcess('src/entry/worker.ts', env);
+  startProcess('src/entry/receiver.ts', env);
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
-  const rss = sampleRss(worker);
+  const rss = sampleRss(worker.child);
   const poller = new pg.Client({ connectionString: db.url });
   await poller.connect();
   registerCleanup(() => poller.end());
@@ -134,38 +134,6 @@ function parseSeconds(value: string): number {
   return Number(match[1]);
 }
 
-function startProcess(name: 'worker' | 'receiver', env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'entry', `${name}.ts`)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  registerCleanup(async () => {
-    if (child.exitCode !== null) return;
-    child.kill('SIGTERM');
-    await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(20_000)]);
-    child.kill('SIGKILL');
-  });
-  process.once('exit', () => child.kill('SIGKILL'));
-  return child;
-}
-
-function sampleRss(child: ChildProcess): { now(): number; peak(): number } {
-  let peak = 0;
-  let last = 0;
-  const read = () => {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      last = match ? Number(match[1]) * 1024 : last;
-      peak = Math.max(peak, last);
-    } catch {
-      // The process has exited.
-    }
-  };
-  const timer = setInterval(read, 1000);
-  registerCleanup(async () => clearInterval(timer));
-  return {
-    now: () => (read(), last),
-    peak: () => peak,
-  };
-}
-
 /** The app backend's notification endpoint: counts what it is told, by type. */
 async function startPromptCounter(): Promise<{ url: string; count(type: string): number; close(): Promise<void> }> {
   const counts = new Map<string, number>();
@@ -188,15 +156,6 @@ async function startPromptCounter(): Promise<{ url: string; count(type: string):
     count: (type) => counts.get(type) ?? 0,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-async function waitForHttp(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const ok = await fetch(url).then((res) => res.ok, () => false);
-    if (ok) return;
-    await sleep(250);
-  }
-  throw new Error(`${url} never answered`);
 }
 
 async function send(agent: http.Agent, url: string, bodies: string[], what: string): Promise<Load> {

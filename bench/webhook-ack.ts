@@ -1,24 +1,26 @@
 // `npm run bench` (or `npx tsx bench/webhook-ack.ts`): how fast the receiver acknowledges SnapTrade
 // webhooks compared with a naive express handler that only inserts the body, and how long an
 // acknowledged event takes to reach its connection's state rows. Everything runs on this machine:
-// local PostgreSQL, a Temporal dev server started here, and the product built as the tests build it.
+// local PostgreSQL, a Temporal dev server started here, the product as deployed (receiver and worker
+// as their own processes) and the baseline as its own process; this process only sends.
 import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import express from 'express';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { TestDatabase } from '../test/support/database.ts';
-import type { Payload } from '../test/support/snaptrade.ts';
-import type { Stack } from '../test/support/stack.ts';
-import type { AddressInfo } from 'node:net';
-import { startCpuProfile } from './cpu-profile.ts';
-import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
+import { freePort } from '../test/support/free-port.ts';
+import { TEST_SECRET, type Payload } from '../test/support/snaptrade.ts';
+import { monotonicMicros, summarizeCpuProfile } from './cpu-profile.ts';
+import { startProcess, stopProcess, waitForHttp, type Started } from './processes.ts';
+import { benchSetup, printMachine, runBench, registerCleanup, workDir } from './support.ts';
 
-// `--profile out.cpuprofile`: a CPU profile of this process (load generator, receiver and its
-// in-process worker) while the product's measured requests run, summarised after the figures.
-const { values: args } = parseArgs({ options: { profile: { type: 'string' } } });
+// `--profile`: the receiver runs under `node --cpu-prof`; what it did during the product's measured
+// requests is summarised after the figures, and the profile is kept at the path printed.
+const { values: args } = parseArgs({ options: { profile: { type: 'boolean', default: false } } });
 
 const CONCURRENCY = 16;
 const WARMUP_REQUESTS = 200;
@@ -74,9 +76,14 @@ interface LoadResult {
   latencies: number[];
 }
 
-interface Baseline {
+interface Target {
   url: string;
-  close(): Promise<void>;
+}
+
+interface Product extends Target {
+  db: TestDatabase;
+  receiver: Started;
+  profilePath: string | undefined;
 }
 
 interface DrainResult {
@@ -89,7 +96,7 @@ runBench(main);
 
 async function main(): Promise<void> {
   printMachine();
-  const { support } = await benchSetup();
+  const { server, support, bundlePath } = await benchSetup();
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   registerCleanup(async () => agent.destroy());
@@ -98,53 +105,66 @@ async function main(): Promise<void> {
   // Baseline before and after the product: on a shared machine the background load drifts, and two
   // baseline runs show how much. The second waits until the product's backlog has drained.
   const baseline = await startBaseline(support.createTestDatabase);
-  registerCleanup(() => baseline.close());
   const baselineBefore = await measure('baseline', agent, baseline.url, nextEvent);
 
-  const stack = await support.startStack({ env: productionTuning() });
-  registerCleanup(() => stack.stop());
-  const poller = new pg.Client({ connectionString: stack.db.url });
+  const product = await startProduct(server.address, bundlePath, support.createTestDatabase);
+  const poller = new pg.Client({ connectionString: product.db.url });
   await poller.connect();
   registerCleanup(() => poller.end());
-  const productResult = await measure('product', agent, stack.receiver.url, nextEvent, args.profile);
+  const window = { from: 0, to: 0 };
+  const productResult = await measure('product', agent, product.url, nextEvent, window);
   const drain = await waitForDrain(poller);
-  const stateLatencies = await sampleAckToState(agent, stack.receiver.url, poller, nextEvent);
+  const stateLatencies = await sampleAckToState(agent, product.url, poller, nextEvent);
   const baselineAfter = await measure('baseline again', agent, baseline.url, nextEvent);
 
   printResults({ baselineBefore, product: productResult, baselineAfter }, stateLatencies, drain);
-  reportProductLogProblems(stack);
+  reportProductLogProblems(product.receiver.lines);
+  if (product.profilePath) {
+    await stopProcess(product.receiver.child);
+    summarizeCpuProfile(product.profilePath, `receiver, during the product's ${MEASURED_REQUESTS} measured requests`, window, MEASURED_REQUESTS);
+  }
 }
 
 /**
- * The test stack logs at debug and sweeps every 200 ms with a 500 ms grace, which suits tests but
- * not a load run: a sweeper that young would re-signal events the immediate dispatch is still
- * working through. These are the receiver's own defaults, as deployed.
+ * Receiver and worker as `npm run receiver` / `npm run worker` start them, with their deployed
+ * defaults (info logs, a 5 s sweeper with a 10 s grace), on a fresh migrated database.
  */
-function productionTuning(): Record<string, string> {
-  return { LOG_LEVEL: 'info', SWEEP_INTERVAL: '5s', SWEEP_GRACE: '10s' };
+async function startProduct(temporalAddress: string, bundlePath: string, createTestDatabase: () => Promise<TestDatabase>): Promise<Product> {
+  const db = await createTestDatabase();
+  registerCleanup(() => db.drop());
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+    LOG_LEVEL: 'info',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SNAPTRADE_WEBHOOK_SECRET: TEST_SECRET,
+    API_TOKEN: 'bench-api-token-0123456789',
+  };
+  const profileDir = args.profile ? workDir() : undefined;
+  const profileFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=receiver.cpuprofile'] : [];
+  startProcess('src/entry/worker.ts', env);
+  const receiver = startProcess('src/entry/receiver.ts', env, { keepLogs: true, nodeFlags: profileFlags });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`);
+  return { url, db, receiver, profilePath: profileDir ? join(profileDir, 'receiver.cpuprofile') : undefined };
 }
 
 
-/** What a first implementation would do: parse, insert, answer. */
-async function startBaseline(createTestDatabase: () => Promise<TestDatabase>): Promise<Baseline> {
+/** What a first implementation would do (bench/naive-receiver.ts), on its own fresh database. */
+async function startBaseline(createTestDatabase: () => Promise<TestDatabase>): Promise<Target> {
   const db = await createTestDatabase();
-  await db.pool.query(`CREATE TABLE baseline_webhooks (id bigserial PRIMARY KEY, body jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())`);
-  const app = express();
-  app.post(WEBHOOK_PATH, express.json(), async (req, res) => {
-    await db.pool.query(`INSERT INTO baseline_webhooks (body) VALUES ($1)`, [req.body]);
-    res.status(200).json({ received: true });
-  });
-  const server = await new Promise<http.Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.drop();
-    },
-  };
+  registerCleanup(() => db.drop());
+  const port = await freePort();
+  startProcess('bench/naive-receiver.ts', { ...process.env, DATABASE_URL: db.url, PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`);
+  return { url };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,7 +245,8 @@ async function runLoad(agent: http.Agent, url: string, bodies: readonly string[]
   return result;
 }
 
-async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent, profilePath?: string): Promise<LoadResult> {
+/** `window`, when given, is set to when the measured requests ran (on the clock of CPU profiles). */
+async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent, window?: { from: number; to: number }): Promise<LoadResult> {
   const url = `${baseUrl}${WEBHOOK_PATH}`;
   // Bodies are built up front so that building them is not part of what is timed.
   const bodies = (count: number) => Array.from({ length: count }, () => nextEvent().body);
@@ -233,9 +254,9 @@ async function measure(name: string, agent: http.Agent, baseUrl: string, nextEve
   const warmup = await runLoad(agent, url, bodies(WARMUP_REQUESTS));
   if (warmup.acks !== WARMUP_REQUESTS) throw new Error(`${name} warm-up failed: ${describeFailures(warmup.failures)}`);
   const measured = bodies(MEASURED_REQUESTS);
-  const profiler = profilePath ? await startCpuProfile() : undefined;
+  const from = monotonicMicros();
   const result = await runLoad(agent, url, measured);
-  await profiler?.stop(profilePath!, `${name}, ${MEASURED_REQUESTS} requests`);
+  if (window) Object.assign(window, { from, to: monotonicMicros() });
   if (result.failures.size > 0) console.log(`  ${name} failures: ${describeFailures(result.failures)}`);
   return result;
 }
@@ -361,13 +382,13 @@ function printResults(results: LoadResults, stateLatencies: readonly number[], d
 }
 
 /** The product's own warnings (dispatch failures, sweeps) explain odd figures, so they are surfaced. */
-function reportProductLogProblems(stack: Stack): void {
+function reportProductLogProblems(logs: readonly string[]): void {
   const levels = new Map<string, number>();
-  for (const line of stack.logs) {
+  for (const line of logs) {
     const parsed = parseLogLine(line);
     if (parsed && parsed.level >= 40) levels.set(parsed.msg, (levels.get(parsed.msg) ?? 0) + 1);
   }
-  const sweeps = stack.logs.filter((line) => line.includes('sweeper dispatched')).length;
+  const sweeps = logs.filter((line) => line.includes('sweeper dispatched')).length;
   console.log(`product warnings/errors: ${describeFailures(levels)}; sweeper runs that found work: ${sweeps}`);
 }
 

@@ -78,6 +78,8 @@ const localRunStart = proxyLocalActivities<RunStartActivities>(localOptions);
  * after it apply every queued event in one pass and store it with one local activity.
  */
 const BATCHED_APPLY = 'batched-apply';
+/** Runs that start after this patch upsert search attributes and memo only when they change (publishChanges). */
+const PUBLISH_ON_CHANGE = 'publish-on-change';
 // Outbound calls are bounded, so a dead endpoint cannot stall the connection's event loop for long;
 // what did not go out stays in the outbox or the alerts table.
 const outboundOptions = { startToCloseTimeout: '1 minute', retry: { ...retryForever, maximumAttempts: 8 } } as const;
@@ -99,9 +101,13 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   });
   setHandler(connectionStateQuery, () => viewOf(state));
 
-  const publish = (current: ConnectionState) => publishSearchAttributes(current, input.userIdAttribute ?? current.userId ?? undefined);
   const patchOn = (name: string) => input.startedPatched === true || patched(name);
   const batched = patchOn(BATCHED_APPLY);
+  const userIdAttributeOf = (current: ConnectionState) => input.userIdAttribute ?? current.userId ?? undefined;
+  const onChange = patchOn(PUBLISH_ON_CHANGE);
+  /** Everything, or (with `before`) only what changed since then. */
+  const publish = (current: ConnectionState, before?: ConnectionState) =>
+    onChange ? publishChanges(current, userIdAttributeOf, before) : publishLegacy(current, userIdAttributeOf(current));
   let policy: LifecyclePolicy;
   let fetchesHoldings = true;
   if (input.startedPatched) {
@@ -128,7 +134,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     state = next;
     await storeEffects(next, effects);
     await applyEffects(next, effects.filter((effect) => effect.type !== 'refreshHoldings' || fetchesHoldings), batched, patchOn);
-    if (summaryOf(next) !== summaryOf(before) || next.userId !== before.userId) publish(next);
+    if (onChange) publish(next, before);
+    else if (legacySummaryOf(next) !== legacySummaryOf(before) || next.userId !== before.userId) publish(next);
   }
 
   let complete = false;
@@ -294,14 +301,37 @@ async function bestEffort(what: string, call: () => Promise<unknown>): Promise<v
   }
 }
 
-/** Search attributes to filter by, and a memo that tells the connection's story in one line. */
-function publishSearchAttributes(state: ConnectionState, userIdAttribute: string | undefined): void {
-  upsertSearchAttributes([
+/** Search attributes to filter by. */
+function searchAttributesOf(state: ConnectionState, userIdAttribute: string | undefined) {
+  return [
     { key: connectionStateKey, value: state.status },
     { key: providerKey, value: state.provider },
     { key: reauthExhaustedKey, value: state.reauth?.exhausted ?? false },
     ...(userIdAttribute ? [{ key: userIdKey, value: userIdAttribute }] : []),
     ...(state.brokerageId ? [{ key: brokerageIdKey, value: state.brokerageId }] : []),
-  ]);
-  upsertMemo({ summary: summaryOf(state) });
+  ];
+}
+
+/**
+ * Search attributes and the memo (the connection's story in one line), each upserted only when it
+ * differs from `before`'s: every upsert is a history event and a visibility write on the server, and
+ * most events (an update, a sync) change neither.
+ */
+function publishChanges(state: ConnectionState, userIdAttributeOf: (state: ConnectionState) => string | undefined, before?: ConnectionState): void {
+  const attributes = searchAttributesOf(state, userIdAttributeOf(state));
+  if (!before || JSON.stringify(attributes) !== JSON.stringify(searchAttributesOf(before, userIdAttributeOf(before)))) upsertSearchAttributes(attributes);
+  if (!before || summaryOf(state) !== summaryOf(before)) upsertMemo({ summary: summaryOf(state) });
+}
+
+/**
+ * How runs recorded before PUBLISH_ON_CHANGE published: both at once, whenever this summary changed,
+ * and it named the last event's time, so it changed with every event.
+ */
+function publishLegacy(state: ConnectionState, userIdAttribute: string | undefined): void {
+  upsertSearchAttributes(searchAttributesOf(state, userIdAttribute));
+  upsertMemo({ summary: legacySummaryOf(state) });
+}
+
+function legacySummaryOf(state: ConnectionState): string {
+  return state.lastEventAt ? `${summaryOf(state)} · last event ${state.lastEventAt.slice(0, 19)}Z` : summaryOf(state);
 }

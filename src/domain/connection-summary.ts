@@ -2,7 +2,9 @@ import type { ConnectionState } from './connection-state.ts';
 
 /**
  * The one-line story an operator sees in the Web UI's memo column: where the connection stands and
- * what the workflow is doing about it. Ids only, no personal data.
+ * what the workflow is doing about it. Ids only, no personal data. No event time: the memo is
+ * upserted whenever this changes, and an upsert on every event costs the server a history event and
+ * a visibility write each (the history itself tells when events came).
  */
 export function summaryOf(state: ConnectionState): string {
   const parts = [`${state.provider}${state.brokerageId ? `/${state.brokerageId}` : ''}`, state.status];
@@ -13,6 +15,5 @@ export function summaryOf(state: ConnectionState): string {
   if (state.openAlerts.length > 0) parts.push(`alerts: ${state.openAlerts.join(', ')}`);
   const accounts = Object.values(state.accounts).filter((account) => !account.removed).length;
   parts.push(`${accounts} account${accounts === 1 ? '' : 's'}`);
-  if (state.lastEventAt) parts.push(`last event ${state.lastEventAt.slice(0, 19)}Z`);
   return parts.join(' · ');
 }

@@ -94,7 +94,36 @@ describe('deliveries and events handled together', () => {
     await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, { events }, `connection:snaptrade:${id}`);
   });
 
-  test('a run started as the dispatcher started them before (no startedPatched) records its patch and replays on this code', async () => {
+  test('search attributes and memo are upserted when they change, not on every event', async () => {
+    const id = 'conn-publish';
+    const deliver = async (eventType: string, second: number) => {
+      const payload = snapTradePayload(eventType, { brokerageAuthorizationId: id, userId: 'user-publish', brokerageId: 'brokerage-publish', eventTimestamp: at(second) });
+      assert.equal((await stack.post('/webhooks/snaptrade', payload)).status, 200);
+      await waitFor(async () => {
+        const { rows } = await stack.db.pool.query(`SELECT 1 FROM connection_events WHERE event_id = $1`, [`${eventType}:${String(payload.webhookId)}`]);
+        return rows.length === 1;
+      }, `${eventType} applied`);
+    };
+    const published = async () => {
+      const events = await historyOf(id);
+      return {
+        attributes: events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
+        memo: events.filter((e) => e.workflowPropertiesModifiedEventAttributes).length,
+      };
+    };
+    await deliver('CONNECTION_ADDED', 1);
+    assert.deepEqual(await published(), { attributes: 1, memo: 1 });
+    await deliver('CONNECTION_UPDATED', 2);
+    await deliver('CONNECTION_UPDATED', 3);
+    assert.deepEqual(await published(), { attributes: 1, memo: 1 }, 'nothing an operator filters by or reads changed');
+    await deliver('CONNECTION_BROKEN', 4);
+    assert.deepEqual(await published(), { attributes: 2, memo: 2 });
+    const described = await stack.client.workflow.getHandle(`connection:snaptrade:${id}`).describe();
+    assert.equal(described.searchAttributes.ConnectionState?.[0], 'broken');
+    assert.match(String(described.memo?.summary), /^snaptrade\/brokerage-publish · broken · /);
+  });
+
+  test('a run started as the dispatcher started them before (no startedPatched) records its patches and replays on this code', async () => {
     const id = 'conn-patched-run';
     const event: ConnectionEvent = {
       provider: 'snaptrade',
@@ -115,10 +144,17 @@ describe('deliveries and events handled together', () => {
     });
     assert.equal(await rowFor(id), 'active');
     const events = await historyOf(id);
-    assert.equal(markers(events, 'core_patch'), 1);
-    assert.equal(changeVersionUpserts(events), 1);
+    assert.equal(markers(events, 'core_patch'), 2, 'batched-apply and publish-on-change');
+    assert.ok(changeVersionUpserts(events) >= 1);
     assert.equal(markers(events, 'core_local_activity'), 3, 'the stored state, the settings, the store');
     await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, { events }, `connection:snaptrade:${id}`);
+  });
+
+  test('a history recorded before publish-on-change (memo and search attributes on every event) replays on this code', async () => {
+    const bytes = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'connection-history-before-publish-on-change.bin'));
+    const history = temporal.api.history.v1.History.decode(bytes);
+    assert.equal((history.events ?? []).filter((e) => e.workflowPropertiesModifiedEventAttributes).length, 5, 'one memo upsert per event, as that code did');
+    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, history, 'connection:snaptrade:conn-before-publish-on-change');
   });
 
   test('a history recorded by the per-event workflow (before batched apply) replays on this code', async () => {

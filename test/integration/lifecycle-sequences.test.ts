@@ -120,6 +120,6 @@ describe('connection lifecycles over real Temporal and Postgres', () => {
     }, 'visibility to show the broken connection');
     assert.deepEqual(found, [`connection:snaptrade:${id}`]);
     const described = await stack.client.workflow.getHandle(`connection:snaptrade:${id}`).describe();
-    assert.match(String(described.memo?.summary), /^snaptrade\/brokerage-filter · broken · 0 re-auth prompt\(s\) sent · 0 accounts · last event 2024-03-01T10:02:00Z$/);
+    assert.match(String(described.memo?.summary), /^snaptrade\/brokerage-filter · broken · 0 re-auth prompt\(s\) sent · 0 accounts$/);
   });
 });
