@@ -56,6 +56,7 @@ export function summarizeCpuProfile(path: string, title: string, window: { from:
   });
   const busy = wall - (areas.get('(idle)') ?? 0);
   areas.delete('(idle)');
+  functions.delete('(idle) (idle):0');
   const share = (micros: number) => `${((100 * micros) / busy).toFixed(1).padStart(5)}%`;
   const top = (map: Map<string, number>, count: number) => [...map].sort((a, b) => b[1] - a[1]).slice(0, count);
   console.log();

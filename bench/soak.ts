@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   };
   const worker = startProcess('src/entry/worker.ts', env);
   startProcess('src/entry/receiver.ts', env);
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  await waitForHttp(`http://127.0.0.1:${port}/readyz`);
   const rss = sampleRss(worker.child);
   const poller = new pg.Client({ connectionString: db.url });
   await poller.connect();

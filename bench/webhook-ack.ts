@@ -9,18 +9,21 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { TestDatabase } from '../test/support/database.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { TEST_SECRET, type Payload } from '../test/support/snaptrade.ts';
 import { monotonicMicros, summarizeCpuProfile } from './cpu-profile.ts';
 import { startProcess, stopProcess, waitForHttp, type Started } from './processes.ts';
-import { benchSetup, printMachine, runBench, registerCleanup, workDir } from './support.ts';
+import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
 
-// `--profile`: the receiver runs under `node --cpu-prof`; what it did during the product's measured
-// requests is summarised after the figures, and the profile is kept at the path printed.
-const { values: args } = parseArgs({ options: { profile: { type: 'boolean', default: false } } });
+// `--profile <dir>`: the receiver runs under `node --cpu-prof`, which writes its profile into <dir> as
+// it exits; what it did during the product's measured requests is summarised after the figures.
+const { values: args } = parseArgs({ options: { profile: { type: 'string' } } });
+const profileDir = args.profile ? resolve(args.profile) : undefined;
+const profileFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 
 const CONCURRENCY = 16;
 const WARMUP_REQUESTS = 200;
@@ -67,6 +70,8 @@ interface Reply {
   latencyMs: number;
   /** performance.now() when the last byte of the answer arrived: the moment of the ack. */
   ackedAt: number;
+  /** The body of an answer other than 200, which says why. */
+  problem?: string;
 }
 
 interface LoadResult {
@@ -78,13 +83,15 @@ interface LoadResult {
 
 interface Target {
   url: string;
+  /** The process that answers: the profiled one under `--profile`. */
+  server: Started;
 }
 
 interface Product extends Target {
   db: TestDatabase;
-  receiver: Started;
-  profilePath: string | undefined;
 }
+
+type Window = { from: number; to: number };
 
 interface DrainResult {
   backlogAtEnd: number;
@@ -105,7 +112,8 @@ async function main(): Promise<void> {
   // Baseline before and after the product: on a shared machine the background load drifts, and two
   // baseline runs show how much. The second waits until the product's backlog has drained.
   const baseline = await startBaseline(support.createTestDatabase);
-  const baselineBefore = await measure('baseline', agent, baseline.url, nextEvent);
+  const baselineWindow = { from: 0, to: 0 };
+  const baselineBefore = await measure('baseline', agent, baseline.url, nextEvent, baselineWindow);
 
   const product = await startProduct(server.address, bundlePath, support.createTestDatabase);
   const poller = new pg.Client({ connectionString: product.db.url });
@@ -118,11 +126,20 @@ async function main(): Promise<void> {
   const baselineAfter = await measure('baseline again', agent, baseline.url, nextEvent);
 
   printResults({ baselineBefore, product: productResult, baselineAfter }, stateLatencies, drain);
-  reportProductLogProblems(product.receiver.lines);
-  if (product.profilePath) {
-    await stopProcess(product.receiver.child);
-    summarizeCpuProfile(product.profilePath, `receiver, during the product's ${MEASURED_REQUESTS} measured requests`, window, MEASURED_REQUESTS);
+  reportProductLogProblems(product.server.lines);
+  if (profileDir) {
+    await summarizeProfile(baseline.server, 'baseline, during its first measured requests', baselineWindow);
+    await summarizeProfile(product.server, "receiver, during the product's measured requests", window);
   }
+}
+
+/** Stops the process, so that it writes its profile, and summarises what it did within `window`. */
+async function summarizeProfile(target: Started, title: string, window: Window): Promise<void> {
+  await stopProcess(target.child);
+  // One profile per thread (tsx's loader has its own), named CPU.<date>.<time>.<pid>.<thread>.<n>: the main thread is 0.
+  const main = readdirSync(profileDir!).find((name) => name.includes(`.${target.child.pid}.0.`));
+  if (!main) throw new Error(`no profile of ${title} in ${profileDir}`);
+  summarizeCpuProfile(join(profileDir!, main), title, window, MEASURED_REQUESTS);
 }
 
 /**
@@ -146,13 +163,12 @@ async function startProduct(temporalAddress: string, bundlePath: string, createT
     SNAPTRADE_WEBHOOK_SECRET: TEST_SECRET,
     API_TOKEN: 'bench-api-token-0123456789',
   };
-  const profileDir = args.profile ? workDir() : undefined;
-  const profileFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=receiver.cpuprofile'] : [];
   startProcess('src/entry/worker.ts', env);
-  const receiver = startProcess('src/entry/receiver.ts', env, { keepLogs: true, nodeFlags: profileFlags });
+  const server = startProcess('src/entry/receiver.ts', env, { keepLogs: true, nodeFlags: profileFlags });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`);
-  return { url, db, receiver, profilePath: profileDir ? join(profileDir, 'receiver.cpuprofile') : undefined };
+  // Ready, not only alive: until its database is, the receiver answers webhooks 503.
+  await waitForHttp(`${url}/readyz`);
+  return { url, db, server };
 }
 
 
@@ -161,10 +177,10 @@ async function startBaseline(createTestDatabase: () => Promise<TestDatabase>): P
   const db = await createTestDatabase();
   registerCleanup(() => db.drop());
   const port = await freePort();
-  startProcess('bench/naive-receiver.ts', { ...process.env, DATABASE_URL: db.url, PORT: String(port) });
+  const server = startProcess('bench/naive-receiver.ts', { ...process.env, DATABASE_URL: db.url, PORT: String(port) }, { nodeFlags: profileFlags });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`);
-  return { url };
+  return { url, server };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,17 +225,26 @@ function post(agent: http.Agent, url: string, body: string): Promise<Reply> {
       url,
       { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (response) => {
-        response.resume();
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
         response.on('error', reject);
         response.on('end', () => {
           const ackedAt = performance.now();
-          resolve({ status: response.statusCode ?? 0, latencyMs: ackedAt - started, ackedAt });
+          resolve({ status: response.statusCode ?? 0, latencyMs: ackedAt - started, ackedAt, ...(response.statusCode === 200 ? {} : { problem: problemTitle(text) }) });
         });
       },
     );
     request.on('error', reject);
     request.end(body);
   });
+}
+
+function problemTitle(text: string): string {
+  try {
+    return String((JSON.parse(text) as { title?: unknown }).title);
+  } catch {
+    return text.slice(0, 100);
+  }
 }
 
 /** CONCURRENCY lanes, each sending its next body as soon as its previous one is answered. */
@@ -234,7 +259,7 @@ async function runLoad(agent: http.Agent, url: string, bodies: readonly string[]
         result.acks += 1;
         result.latencies.push(outcome.latencyMs);
       } else {
-        const key = typeof outcome === 'string' ? outcome : `HTTP ${outcome.status}`;
+        const key = typeof outcome === 'string' ? outcome : `HTTP ${outcome.status} ${outcome.problem ?? ''}`;
         result.failures.set(key, (result.failures.get(key) ?? 0) + 1);
       }
     }
@@ -246,7 +271,7 @@ async function runLoad(agent: http.Agent, url: string, bodies: readonly string[]
 }
 
 /** `window`, when given, is set to when the measured requests ran (on the clock of CPU profiles). */
-async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent, window?: { from: number; to: number }): Promise<LoadResult> {
+async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent, window?: Window): Promise<LoadResult> {
   const url = `${baseUrl}${WEBHOOK_PATH}`;
   // Bodies are built up front so that building them is not part of what is timed.
   const bodies = (count: number) => Array.from({ length: count }, () => nextEvent().body);
