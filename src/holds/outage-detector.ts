@@ -26,10 +26,14 @@ export function createOutageDetector(deps: { pool: Pool; alerter: Alerter; polic
 
   async function evaluate(provider: string, brokerageId: string, now: number): Promise<OutageStatus> {
     const windowStart = new Date(now - policy.windowMs);
+    // Counted up to one past the threshold, which is all the decision needs: an outage breaks
+    // thousands of connections, each evaluated as it breaks, and counting the whole window each
+    // time made that quadratic in the size of the outage.
     const { rows } = await pool.query<{ breakages: number; oldest: Date | null }>(
-      `SELECT count(*)::int AS breakages, min(broke_at) AS oldest FROM breakages
-       WHERE provider = $1 AND brokerage_id = $2 AND broke_at > $3`,
-      [provider, brokerageId, windowStart],
+      `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM breakages
+                 WHERE provider = $1 AND brokerage_id = $2 AND broke_at > $3 LIMIT $4) AS recent) AS breakages,
+              (SELECT min(broke_at) FROM breakages WHERE provider = $1 AND brokerage_id = $2 AND broke_at > $3) AS oldest`,
+      [provider, brokerageId, windowStart, policy.threshold + 1],
     );
     const { breakages, oldest } = rows[0]!;
     const open = await pool.query<{ id: string; ends_at: Date }>(
@@ -51,7 +55,7 @@ export function createOutageDetector(deps: { pool: Pool; alerter: Alerter; polic
           `INSERT INTO prompt_holds (provider, brokerage_id, reason, starts_at, ends_at, detail) VALUES ($1, $2, 'outage', $3, $4, $5)`,
           [provider, brokerageId, new Date(now), new Date(endsAt), JSON.stringify({ breakages })],
         );
-        await alerter.raise('provider_outage', scope, `${breakages} connections broke within ${policy.windowMs / 1000}s; user prompts held`);
+        await alerter.raise('provider_outage', scope, `more than ${policy.threshold} connections broke within ${policy.windowMs / 1000}s; user prompts held`);
       }
       if (endsAt <= now) return { heldUntil: null };
       // The count can only fall below the threshold once the oldest breakage leaves the window.
