@@ -36,8 +36,8 @@ export function createOutageDetector(deps: { pool: Pool; alerter: Alerter; polic
       [provider, brokerageId, windowStart, policy.threshold + 1],
     );
     const { breakages, oldest } = rows[0]!;
-    const open = await pool.query<{ id: string; ends_at: Date }>(
-      `SELECT id, ends_at FROM prompt_holds
+    const open = await pool.query<{ ends_at: Date }>(
+      `SELECT ends_at FROM prompt_holds
        WHERE provider = $1 AND brokerage_id = $2 AND reason = 'outage' AND cleared_at IS NULL
        ORDER BY starts_at DESC LIMIT 1`,
       [provider, brokerageId],
@@ -49,23 +49,42 @@ export function createOutageDetector(deps: { pool: Pool; alerter: Alerter; polic
       // Breakages during announced maintenance are the maintenance: no outage, no alert. Prompts
       // are held by the maintenance itself; the count is looked at again once it is over.
       if (!hold && (await maintenanceHoldEnd(pool, provider, brokerageId, now)) !== null) return { heldUntil: null };
-      const endsAt = hold ? hold.ends_at.getTime() : now + policy.maxHoldMs;
-      if (!hold) {
-        await pool.query(
-          `INSERT INTO prompt_holds (provider, brokerage_id, reason, starts_at, ends_at, detail) VALUES ($1, $2, 'outage', $3, $4, $5)`,
-          [provider, brokerageId, new Date(now), new Date(endsAt), JSON.stringify({ breakages })],
-        );
-        await alerter.raise('provider_outage', scope, `more than ${policy.threshold} connections broke within ${policy.windowMs / 1000}s; user prompts held`);
-      }
+      const endsAt = hold ? hold.ends_at.getTime() : await openHold(provider, brokerageId, now, breakages);
       if (endsAt <= now) return { heldUntil: null };
       // The count can only fall below the threshold once the oldest breakage leaves the window.
       return { heldUntil: Math.min(endsAt, (oldest?.getTime() ?? now) + policy.windowMs + 1) };
     }
     if (hold) {
-      await pool.query(`UPDATE prompt_holds SET cleared_at = $2 WHERE id = $1`, [hold.id, new Date(now)]);
+      await pool.query(`UPDATE prompt_holds SET cleared_at = $3 WHERE provider = $1 AND brokerage_id = $2 AND reason = 'outage' AND cleared_at IS NULL`, [
+        provider,
+        brokerageId,
+        new Date(now),
+      ]);
       await alerter.resolve('provider_outage', scope);
     }
     return { heldUntil: null };
+  }
+
+  /**
+   * The brokerage's one open outage hold (a unique index): the breakages of an outage are evaluated
+   * concurrently, and whichever opens it raises the alert; the others take its end.
+   */
+  async function openHold(provider: string, brokerageId: string, now: number, breakages: number): Promise<number> {
+    const opened = await pool.query(
+      `INSERT INTO prompt_holds (provider, brokerage_id, reason, starts_at, ends_at, detail) VALUES ($1, $2, 'outage', $3, $4, $5)
+       ON CONFLICT (provider, brokerage_id) WHERE reason = 'outage' AND cleared_at IS NULL DO NOTHING`,
+      [provider, brokerageId, new Date(now), new Date(now + policy.maxHoldMs), JSON.stringify({ breakages })],
+    );
+    if (opened.rowCount === 1) {
+      await alerter.raise('provider_outage', scopeOf(provider, brokerageId), `more than ${policy.threshold} connections broke within ${policy.windowMs / 1000}s; user prompts held`);
+      return now + policy.maxHoldMs;
+    }
+    const { rows } = await pool.query<{ ends_at: Date }>(
+      `SELECT ends_at FROM prompt_holds WHERE provider = $1 AND brokerage_id = $2 AND reason = 'outage' AND cleared_at IS NULL`,
+      [provider, brokerageId],
+    );
+    // Cleared in between: the next breakage or timer looks again.
+    return rows[0]?.ends_at.getTime() ?? now;
   }
 
   return { evaluate };
