@@ -80,6 +80,8 @@ const localRunStart = proxyLocalActivities<RunStartActivities>(localOptions);
 const BATCHED_APPLY = 'batched-apply';
 /** Runs that start after this patch upsert search attributes and memo only when they change (publishChanges). */
 const PUBLISH_ON_CHANGE = 'publish-on-change';
+/** Runs that start after this patch ask the prompt gate with a local activity. */
+const LOCAL_PROMPT_GATE = 'local-prompt-gate';
 // Outbound calls are bounded, so a dead endpoint cannot stall the connection's event loop for long;
 // what did not go out stays in the outbox or the alerts table.
 const outboundOptions = { startToCloseTimeout: '1 minute', retry: { ...retryForever, maximumAttempts: 8 } } as const;
@@ -128,6 +130,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     publish(state);
   }
   const storeEffects = batched ? storeBatch : storeOne;
+  // A few indexed reads of the holds in Postgres, like the reads above: a local activity. When a
+  // brokerage-wide outage ends every grace period at once, each asks; a regular activity made that a
+  // server round trip (8 history events) per connection.
+  const checkPromptGate = (target: ConnectionRef) => (patchOn(LOCAL_PROMPT_GATE) ? localPolicies.checkPromptGate(target) : policies.checkPromptGate(target));
 
   async function step(next: ConnectionState, effects: Effect[]): Promise<void> {
     const before = state;
@@ -211,7 +217,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     onDeadline: () =>
       exclusive(async () => {
         const now = Date.now();
-        const gate = userPromptDue(state, now, policy) ? await policies.checkPromptGate(refOf(state)) : { deferUntil: null };
+        const gate = userPromptDue(state, now, policy) ? await checkPromptGate(refOf(state)) : { deferUntil: null };
         const { state: next, effects } = tick(state, now, policy, gate);
         await step(next, effects);
       }),

@@ -157,6 +157,13 @@ describe('deliveries and events handled together', () => {
     await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, history, 'connection:snaptrade:conn-before-publish-on-change');
   });
 
+  test('a history recorded before local-prompt-gate (the gate asked by a regular activity) replays on this code', async () => {
+    const bytes = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'connection-history-before-local-prompt-gate.bin'));
+    const history = temporal.api.history.v1.History.decode(bytes);
+    assert.ok((history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkPromptGate'));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, history, 'connection:snaptrade:conn-before-local-prompt-gate-2');
+  });
+
   test('a history recorded by the per-event workflow (before batched apply) replays on this code', async () => {
     const bytes = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'connection-history-before-batching.bin'));
     const history = temporal.api.history.v1.History.decode(bytes);

@@ -130,6 +130,15 @@ describe('re-authentication prompts over real Temporal, Postgres and SMTP', () =
       return ids.includes(`connection:snaptrade:${id}`);
     }, 'the ReauthExhausted search attribute');
     assert.equal(listed, true);
+
+    // Each prompt asked the gate (holds, quiet hours) in its own workflow task, not through the server's activity queue.
+    const history = (await stack.client.workflow.getHandle(`connection:snaptrade:${id}`).fetchHistory()).events ?? [];
+    assert.equal(history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkPromptGate').length, 0);
+    const gateChecks = history.filter((e) => {
+      const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      return data && Buffer.from(data).toString().includes('"activity_type":"checkPromptGate"');
+    });
+    assert.equal(gateChecks.length, 4, 'one gate check per prompt');
   });
 
   test('fixed after two reminders: the rest are cancelled and one restored goes out', async () => {
