@@ -36,6 +36,20 @@ function areaOf(url: string, functionName: string): string {
   return local.length > 2 ? `${local[0]}/${local[1]}` : local[0]!;
 }
 
+/** Areas grouped by what they do for a webhook; the first match wins, the rest is "other". */
+const COMPONENTS: ReadonlyArray<[string, RegExp]> = [
+  ['HTTP server, express, body reading, socket writes', /express|router|_http_|raw-body|body-parser|type-is|content-type|on-finished|finalhandler|etag|forwarded|proxy-addr|src\/http|\(native\) writev|node:net|stream_base|streams\/|node:events|iconv|statuses|depd|fresh|^send$|accepts|negotiator|media-typer|http-errors|mime|setprototypeof|parseurl|^qs$|unpipe|vary|cookie/],
+  ['Temporal dispatch (gRPC)', /grpc|http2|temporalio|protobuf|src\/temporal|^long$/],
+  ['journal (pg)', /^pg|src\/db/],
+  ['verify, parse, normalise (adapter, zod, HMAC)', /src\/providers|zod|crypto|src\/domain|src\/security|luxon/],
+  ['logging (pino, redaction)', /pino|redact|writeString|sonic|node:fs/],
+  ['garbage collector', /garbage/],
+];
+
+function componentOf(area: string): string {
+  return COMPONENTS.find(([, pattern]) => pattern.test(area))?.[0] ?? 'other (Node internals, microtasks, module loading)';
+}
+
 export function summarizeCpuProfile(path: string, title: string, window: { from: number; to: number }, requests: number): void {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -62,6 +76,10 @@ export function summarizeCpuProfile(path: string, title: string, window: { from:
   console.log();
   console.log(`cpu profile, ${title} (${path})`);
   console.log(`  ${(wall / 1e6).toFixed(1)} s wall, ${(busy / 1e6).toFixed(1)} s on the CPU (${((100 * busy) / wall).toFixed(0)}%): ${(busy / 1000 / requests).toFixed(2)} ms of CPU per request`);
+  const components = new Map<string, number>();
+  for (const [area, micros] of areas) components.set(componentOf(area), (components.get(componentOf(area)) ?? 0) + micros);
+  console.log('  by component: CPU per request (share)');
+  for (const [component, micros] of top(components, COMPONENTS.length + 1)) console.log(`    ${(micros / 1000 / requests).toFixed(3)} ms (${share(micros).trim()})  ${component}`);
   console.log('  self time by area (share of the CPU time)');
   for (const [area, micros] of top(areas, 30)) console.log(`    ${share(micros)}  ${area}`);
   console.log('  self time by function');
