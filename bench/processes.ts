@@ -1,9 +1,11 @@
 // The product as deployed, for the benches: receiver and worker as their own processes
 // (`src/entry/*.ts`, as `npm run receiver` / `npm run worker` start them), and what watches them.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TEST_SECRET } from '../test/support/snaptrade.ts';
 import { registerCleanup, root } from './support.ts';
 
 export interface Started {
@@ -17,6 +19,31 @@ export interface StartOptions {
   nodeFlags?: string[];
   /** Keep what it logs on stdout, to be read after the run. */
   keepLogs?: boolean;
+}
+
+export interface ProductSettings {
+  databaseUrl: string;
+  temporalAddress: string;
+  bundlePath: string;
+  port: number;
+  logLevel: string;
+}
+
+/** What receiver and worker both read: one database, one dev server, a task queue of their own, SnapTrade's test secret. */
+export function productEnv(settings: ProductSettings): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: settings.databaseUrl,
+    TEMPORAL_ADDRESS: settings.temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
+    WORKFLOW_BUNDLE_PATH: settings.bundlePath,
+    LOG_LEVEL: settings.logLevel,
+    PORT: String(settings.port),
+    HOST: '127.0.0.1',
+    SNAPTRADE_WEBHOOK_SECRET: TEST_SECRET,
+    API_TOKEN: 'bench-api-token-0123456789',
+  };
 }
 
 /** `script` is a path under the project root; the child dies with this process. */

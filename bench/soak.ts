@@ -4,7 +4,7 @@
 // more event; then a brokerage-wide outage breaks `--outage` of them at once. Reports the time to
 // apply everything, the worker's RSS, the dev server's database size, the ack latency, how long the
 // outage takes to be fully applied with its hold on, and how many user prompts went out meanwhile.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,8 +15,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../test/support/free-port.ts';
-import { TEST_SECRET } from '../test/support/snaptrade.ts';
-import { sampleRss, startProcess, waitForHttp } from './processes.ts';
+import { productEnv, sampleRss, startProcess, waitForHttp } from './processes.ts';
 import { benchSetup, printMachine, runBench, registerCleanup, workDir } from './support.ts';
 
 const { values: args } = parseArgs({
@@ -56,17 +55,7 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   const env = {
-    ...process.env,
-    DATABASE_URL: db.url,
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: `soak-${randomUUID()}`,
-    WORKFLOW_BUNDLE_PATH: bundlePath,
-    LOG_LEVEL: 'warn',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    SNAPTRADE_WEBHOOK_SECRET: TEST_SECRET,
-    API_TOKEN: 'soak-api-token-0123456789',
+    ...productEnv({ databaseUrl: db.url, temporalAddress: server.address, bundlePath, port, logLevel: 'warn' }),
     REAUTH_GRACE: `${GRACE_MS}ms`,
     QUIET_HOURS: 'off',
     NOTIFY_WEBHOOK_URL: prompts.url,

@@ -8,15 +8,14 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { TestDatabase } from '../test/support/database.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { TEST_SECRET, type Payload } from '../test/support/snaptrade.ts';
+import type { Payload } from '../test/support/snaptrade.ts';
 import { monotonicMicros, summarizeCpuProfile } from './cpu-profile.ts';
-import { startProcess, stopProcess, waitForHttp, type Started } from './processes.ts';
+import { productEnv, startProcess, stopProcess, waitForHttp, type Started } from './processes.ts';
 import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
 
 // `--profile <dir>`: the receiver runs under `node --cpu-prof`, which writes its profile into <dir> as
@@ -150,19 +149,7 @@ async function startProduct(temporalAddress: string, bundlePath: string, createT
   const db = await createTestDatabase();
   registerCleanup(() => db.drop());
   const port = await freePort();
-  const env = {
-    ...process.env,
-    DATABASE_URL: db.url,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
-    WORKFLOW_BUNDLE_PATH: bundlePath,
-    LOG_LEVEL: 'info',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    SNAPTRADE_WEBHOOK_SECRET: TEST_SECRET,
-    API_TOKEN: 'bench-api-token-0123456789',
-  };
+  const env = productEnv({ databaseUrl: db.url, temporalAddress, bundlePath, port, logLevel: 'info' });
   startProcess('src/entry/worker.ts', env);
   const server = startProcess('src/entry/receiver.ts', env, { keepLogs: true, nodeFlags: profileFlags });
   const url = `http://127.0.0.1:${port}`;

@@ -187,7 +187,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const userIdAttribute = deps.userIdAttribute.valueOf(event.userId);
     const common = { provider: event.provider, maxEventsPerRun: deps.workflowEventsPerRun, userIdAttribute };
     if (event.connectionId) {
-      // Workers are upgraded before receivers (README, "Upgrading"), so whichever worker runs it knows every patch.
+      // Workers are upgraded before receivers (README, "Architecture"), so whichever worker runs it knows every patch.
       await toWorkflow(item.workflowId, 'connectionWorkflow', { ...common, connectionId: event.connectionId, startedPatched: true }, event);
       if (event.type === 'connection.added') await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => answerPendingAttempt(event));
     } else {
