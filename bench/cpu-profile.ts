@@ -32,7 +32,8 @@ function areaOf(url: string, functionName: string): string {
     const parts = path.slice(modules + 'node_modules/'.length).split('/');
     return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
   }
-  const local = relative(root, path).split('/');
+  // The product runs from dist/ (npm run build): its folders are named as in the source tree.
+  const local = relative(root, path).replace(/^dist\//, '').split('/');
   return local.length > 2 ? `${local[0]}/${local[1]}` : local[0]!;
 }
 

@@ -1,6 +1,7 @@
-// The product as deployed, for the benches: receiver and worker as their own processes
-// (`src/entry/*.ts`, as `npm run receiver` / `npm run worker` start them), and what watches them.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The product as deployed, for the benches: receiver and worker as their own processes, run from
+// `npm run build`'s output as the Dockerfile runs them (plain node, the prebuilt workflow bundle, no
+// TypeScript loader or its source maps in the measured process), and what watches them.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,6 @@ export interface StartOptions {
 export interface ProductSettings {
   databaseUrl: string;
   temporalAddress: string;
-  bundlePath: string;
   port: number;
   logLevel: string;
 }
@@ -37,7 +37,6 @@ export function productEnv(settings: ProductSettings): NodeJS.ProcessEnv {
     TEMPORAL_ADDRESS: settings.temporalAddress,
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
-    WORKFLOW_BUNDLE_PATH: settings.bundlePath,
     LOG_LEVEL: settings.logLevel,
     PORT: String(settings.port),
     HOST: '127.0.0.1',
@@ -46,9 +45,25 @@ export function productEnv(settings: ProductSettings): NodeJS.ProcessEnv {
   };
 }
 
-/** `script` is a path under the project root; the child dies with this process. */
+let built = false;
+
+/** How docker-compose.yml starts the worker (its heap capped; README, "Worker memory"). */
+export const WORKER_NODE_FLAGS = ['--max-old-space-size=512'];
+
+/** Receiver or worker from dist/ (built once per bench run, so it is the code of this checkout). */
+export function startProduct(entry: 'receiver' | 'worker', env: NodeJS.ProcessEnv, options: StartOptions = {}): Started {
+  if (!built) {
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    built = true;
+  }
+  const flags = [...(entry === 'worker' ? WORKER_NODE_FLAGS : []), ...(options.nodeFlags ?? [])];
+  return startProcess(`dist/src/entry/${entry}.js`, env, { ...options, nodeFlags: flags });
+}
+
+/** `script` is a path under the project root (TypeScript runs through tsx); the child dies with this process. */
 export function startProcess(script: string, env: NodeJS.ProcessEnv, options: StartOptions = {}): Started {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', join(root, script)], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...loader, join(root, script)], {
     cwd: root,
     env,
     stdio: ['ignore', options.keepLogs ? 'pipe' : 'ignore', 'inherit'],

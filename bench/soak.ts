@@ -1,22 +1,28 @@
 // `npm run bench:soak -- --connections 100000 [--outage 20000] [--concurrency 32]`: the product as
-// deployed (receiver and worker as their own processes, as `npm run receiver` / `npm run worker`)
+// deployed (receiver and worker as their own processes, from `npm run build`'s output)
 // against a dev server that keeps its history in a file. Every connection is ADDED, then hears one
 // more event; then a brokerage-wide outage breaks `--outage` of them at once. Reports the time to
 // apply everything, the worker's RSS, the dev server's database size, the ack latency, how long the
 // outage takes to be fully applied with its hold on, and how many user prompts went out meanwhile.
+// `--profile <dir>`: the worker runs under `node --cpu-prof`; each of its threads' CPU during the
+// outage (first BROKEN sent → all applied) is summarised per connection. `--worker-env K=V,…`: worker
+// settings to try, such as WORKER_WORKFLOW_THREADS=2 or WORKER_MAX_CACHED_WORKFLOWS=5000.
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
+import { connectionWorkflowId } from '../src/temporal/workflow-ids.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { productEnv, sampleRss, startProcess, waitForHttp } from './processes.ts';
-import { benchSetup, printMachine, runBench, registerCleanup, workDir } from './support.ts';
+import { monotonicMicros, summarizeCpuProfile } from './cpu-profile.ts';
+import { productEnv, sampleRss, startProduct, stopProcess, waitForHttp } from './processes.ts';
+import { benchSetup, finish, printMachine, runBench, registerCleanup, workDir } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,14 +30,24 @@ const { values: args } = parseArgs({
     outage: { type: 'string' },
     concurrency: { type: 'string', default: '32' },
     'reauth-grace': { type: 'string', default: '20s' },
+    profile: { type: 'string' },
+    'worker-env': { type: 'string', default: '' },
   },
 });
+const profileDir = args.profile ? resolve(args.profile) : undefined;
+const workerEnv = Object.fromEntries(
+  args['worker-env']!
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const CONNECTIONS = Number(args.connections);
 const OUTAGE = Number(args.outage ?? Math.min(20_000, Math.floor(CONNECTIONS / 5)));
 const CONCURRENCY = Number(args.concurrency);
 const GRACE_MS = parseSeconds(args['reauth-grace']!) * 1000;
 const BROKERAGE = 'soak-brokerage';
 const POLL_MS = 250;
+let stoppingWorker = false;
 
 interface Load {
   latencies: number[];
@@ -44,10 +60,10 @@ runBench(main);
 
 async function main(): Promise<void> {
   printMachine();
-  console.log(`soak: ${CONNECTIONS} connections (ADDED, then one more event), outage on ${OUTAGE}, ${CONCURRENCY} in flight, REAUTH_GRACE ${GRACE_MS / 1000}s`);
+  console.log(`soak: ${CONNECTIONS} connections (ADDED, then one more event), outage on ${OUTAGE}, ${CONCURRENCY} in flight, REAUTH_GRACE ${GRACE_MS / 1000}s, worker settings ${JSON.stringify(workerEnv)}`);
   const work = workDir();
   const dbFile = join(work, 'temporal.db');
-  const { server, support, bundlePath } = await benchSetup(dbFile);
+  const { server, support } = await benchSetup(dbFile);
   const db = await support.createTestDatabase();
   registerCleanup(() => db.drop());
   const prompts = await startPromptCounter();
@@ -55,14 +71,24 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   const env = {
-    ...productEnv({ databaseUrl: db.url, temporalAddress: server.address, bundlePath, port, logLevel: 'warn' }),
+    ...productEnv({ databaseUrl: db.url, temporalAddress: server.address, port, logLevel: 'warn' }),
     REAUTH_GRACE: `${GRACE_MS}ms`,
     QUIET_HOURS: 'off',
     NOTIFY_WEBHOOK_URL: prompts.url,
     NOTIFY_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
   };
-  const worker = startProcess('src/entry/worker.ts', env);
-  startProcess('src/entry/receiver.ts', env);
+  const worker = startProduct('worker', { ...env, ...workerEnv }, profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {});
+  startProduct('receiver', env);
+  // Registered after the worker's own cleanup, so it runs before it: that exit is no failure.
+  registerCleanup(async () => {
+    stoppingWorker = true;
+  });
+  worker.child.once('exit', (code, signal) => {
+    if (!stoppingWorker) {
+      console.error(`the worker exited (${signal ?? code}) during the soak`);
+      void finish(1);
+    }
+  });
   await waitForHttp(`http://127.0.0.1:${port}/readyz`);
   const rss = sampleRss(worker.child);
   const poller = new pg.Client({ connectionString: db.url });
@@ -94,6 +120,7 @@ async function main(): Promise<void> {
 
   // Phase 2: the brokerage breaks for OUTAGE of them at once.
   const broken = ids.slice(0, OUTAGE);
+  const outageFrom = monotonicMicros();
   const breaking = send(agent, url, broken.map((id) => JSON.stringify(body('CONNECTION_BROKEN', id))), 'BROKEN');
   const load = await breaking;
   const firstAck = load.firstAckAt;
@@ -104,6 +131,7 @@ async function main(): Promise<void> {
     'every broken connection applied, with the outage hold on',
   );
   const allBroken = performance.now();
+  const outageWindow = { from: outageFrom, to: monotonicMicros() };
   console.log();
   console.log(`phase 2: outage, ${OUTAGE} CONNECTION_BROKEN`);
   console.log(`  acked in ${load.seconds.toFixed(1)} s (${(OUTAGE / load.seconds).toFixed(0)}/s), ack p99 ${percentile(load.latencies, 99).toFixed(1)} ms, failures ${load.failures}`);
@@ -114,6 +142,35 @@ async function main(): Promise<void> {
   const promptsDuringHold = prompts.count('connection.reauth_required');
   console.log(`  user prompts during the hold (${((holdCheckUntil - firstAck) / 1000).toFixed(0)} s after the first BROKEN ack, grace ${GRACE_MS / 1000} s): ${promptsDuringHold}`);
   console.log(`  worker RSS now ${mib(rss.now())} MiB, peak ${mib(rss.peak())} MiB; loadavg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  await printHistory(server.address, connectionWorkflowId('snaptrade', broken[0]!.connectionId));
+  if (profileDir) {
+    stoppingWorker = true;
+    await stopProcess(worker.child);
+    // One profile per thread, named CPU.<date>.<time>.<pid>.<thread>.<n>: 0 is the main thread, the
+    // others the workflow threads.
+    for (const name of readdirSync(profileDir).filter((file) => file.includes(`.${worker.child.pid}.`))) {
+      summarizeCpuProfile(join(profileDir, name), `worker thread ${name.split('.')[4]}, during the outage, per broken connection`, outageWindow, OUTAGE);
+    }
+  }
+}
+
+/** What the server recorded for one broken connection, every run of it: what each connection cost it. */
+async function printHistory(address: string, workflowId: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection });
+    const types: string[] = [];
+    for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+      for (const event of history.events ?? []) {
+        const attributes = Object.keys(event).find((key) => key.endsWith('EventAttributes') && event[key as keyof typeof event]);
+        types.push(attributes?.replace(/EventAttributes$/, '') ?? String(event.eventType));
+      }
+    }
+    console.log(`  history of ${workflowId}: ${types.length} events: ${types.join(' ')}`);
+  } finally {
+    await connection.close();
+  }
 }
 
 function parseSeconds(value: string): number {

@@ -15,7 +15,7 @@ import type { TestDatabase } from '../test/support/database.ts';
 import { freePort } from '../test/support/free-port.ts';
 import type { Payload } from '../test/support/snaptrade.ts';
 import { monotonicMicros, summarizeCpuProfile } from './cpu-profile.ts';
-import { productEnv, startProcess, stopProcess, waitForHttp, type Started } from './processes.ts';
+import { productEnv, startProcess, startProduct, stopProcess, waitForHttp, type Started } from './processes.ts';
 import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
 
 // `--profile <dir>`: the receiver runs under `node --cpu-prof`, which writes its profile into <dir> as
@@ -102,7 +102,7 @@ runBench(main);
 
 async function main(): Promise<void> {
   printMachine();
-  const { server, support, bundlePath } = await benchSetup();
+  const { server, support } = await benchSetup();
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   registerCleanup(async () => agent.destroy());
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   const baselineWindow = { from: 0, to: 0 };
   const baselineBefore = await measure('baseline', agent, baseline.url, nextEvent, baselineWindow);
 
-  const product = await startProduct(server.address, bundlePath, support.createTestDatabase);
+  const product = await launchProduct(server.address, support.createTestDatabase);
   const poller = new pg.Client({ connectionString: product.db.url });
   await poller.connect();
   registerCleanup(() => poller.end());
@@ -135,23 +135,23 @@ async function main(): Promise<void> {
 /** Stops the process, so that it writes its profile, and summarises what it did within `window`. */
 async function summarizeProfile(target: Started, title: string, window: Window): Promise<void> {
   await stopProcess(target.child);
-  // One profile per thread (tsx's loader has its own), named CPU.<date>.<time>.<pid>.<thread>.<n>: the main thread is 0.
+  // One profile per thread, named CPU.<date>.<time>.<pid>.<thread>.<n>: the main thread is 0.
   const main = readdirSync(profileDir!).find((name) => name.includes(`.${target.child.pid}.0.`));
   if (!main) throw new Error(`no profile of ${title} in ${profileDir}`);
   summarizeCpuProfile(join(profileDir!, main), title, window, MEASURED_REQUESTS);
 }
 
 /**
- * Receiver and worker as `npm run receiver` / `npm run worker` start them, with their deployed
- * defaults (info logs, a 5 s sweeper with a 10 s grace), on a fresh migrated database.
+ * Receiver and worker as the Dockerfile runs them (from dist/), with their deployed defaults
+ * (info logs, a 5 s sweeper with a 10 s grace), on a fresh migrated database.
  */
-async function startProduct(temporalAddress: string, bundlePath: string, createTestDatabase: () => Promise<TestDatabase>): Promise<Product> {
+async function launchProduct(temporalAddress: string, createTestDatabase: () => Promise<TestDatabase>): Promise<Product> {
   const db = await createTestDatabase();
   registerCleanup(() => db.drop());
   const port = await freePort();
-  const env = productEnv({ databaseUrl: db.url, temporalAddress, bundlePath, port, logLevel: 'info' });
-  startProcess('src/entry/worker.ts', env);
-  const server = startProcess('src/entry/receiver.ts', env, { keepLogs: true, nodeFlags: profileFlags });
+  const env = productEnv({ databaseUrl: db.url, temporalAddress, port, logLevel: 'info' });
+  startProduct('worker', env);
+  const server = startProduct('receiver', env, { keepLogs: true, nodeFlags: profileFlags });
   const url = `http://127.0.0.1:${port}`;
   // Ready, not only alive: until its database is, the receiver answers webhooks 503.
   await waitForHttp(`${url}/readyz`);

@@ -95,6 +95,7 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(config.WORKER_WORKFLOW_THREADS ? { workflowThreadPoolSize: config.WORKER_WORKFLOW_THREADS } : {}),
     activities: createActivities(deps),
     ...dataConverterFor(config.TEMPORAL_ENCRYPTION_KEY),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),

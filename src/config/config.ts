@@ -29,11 +29,17 @@ export const workerConfigSchema = sharedSchema.extend(lifecycleEnv).extend(recon
   /** Bound on events applied by one workflow run before it continues as new (the worker starts them too: reconciliation). */
   WORKFLOW_EVENTS_PER_RUN: z.coerce.number().int().min(1).default(500),
   /**
-   * Workflows kept in the worker's memory between tasks (~0.3 MiB each). The SDK's default follows
-   * the heap limit and grows without regard to RSS; a fixed number keeps 100,000 live connections
-   * within 1 GiB, the others replaying their short histories when they next hear something.
+   * Workflows kept in the worker's memory between tasks (~130 KiB of heap each). The SDK's default
+   * follows the heap limit and grows without regard to RSS; a fixed number, with the heap capped to
+   * fit it (README, "Worker memory"), keeps 100,000 live connections well within 1 GiB, the others
+   * replaying their short histories when they next hear something.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  /**
+   * Threads that run workflow activations; absent: the SDK's default (1 with a reused V8 context).
+   * Measured no faster with 2 on a host whose cores are busy anyway (bench/RESULTS.md, "Third pass").
+   */
+  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).optional(),
 });
 
 export const receiverConfigSchema = workerConfigSchema.extend({

@@ -40,7 +40,15 @@ test('the production shape: Postgres, Temporal on it with its UI, receiver and w
   assert.match(services['temporal-ui']!.image!, /^temporalio\/ui:/);
   assert.equal(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS, 'temporal:7233');
   assert.deepEqual(services.receiver!.command, ['node', 'dist/src/entry/receiver.js']);
-  assert.deepEqual(services.worker!.command, ['node', 'dist/src/entry/worker.js']);
+  assert.deepEqual(services.worker!.command, ['node', '--max-old-space-size=512', 'dist/src/entry/worker.js']);
+});
+
+test('the worker runs with the same capped heap however it is started: compose, npm run worker, the benches', () => {
+  const heapFlag = services.worker!.command!.find((arg) => arg.startsWith('--max-old-space-size='));
+  assert.ok(heapFlag, 'compose caps the worker heap');
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  assert.ok(scripts.worker!.split(' ').includes(heapFlag), `npm run worker passes ${heapFlag}`);
+  assert.match(readFileSync(join(root, 'bench', 'processes.ts'), 'utf8'), new RegExp(`WORKER_NODE_FLAGS = \\['${heapFlag}'\\]`), 'the benches measure the worker as deployed');
 });
 
 test('the image is a multi-stage build whose last stage holds dist/ and production dependencies only', () => {
