@@ -1,4 +1,6 @@
-import { loadConfig, workerConfigSchema } from '../config/config.ts';
+import { getHeapStatistics } from 'node:v8';
+import { ConfigError, loadConfig, workerConfigSchema } from '../config/config.ts';
+import { heapShortfall } from '../config/worker-heap.ts';
 import { createLogger } from '../logger.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { startWorker, type RunningWorker } from '../worker.ts';
@@ -10,6 +12,9 @@ import { onStopSignal, runMain } from './run-main.ts';
  */
 runMain(async () => {
   const config = loadConfig(workerConfigSchema);
+  // The flag that sets this limit applies to the workflow threads too, where the cache lives.
+  const shortfall = heapShortfall(config.WORKER_MAX_CACHED_WORKFLOWS, getHeapStatistics().heap_size_limit);
+  if (shortfall) throw new ConfigError(shortfall);
   const logger = createLogger(config.LOG_LEVEL);
   installTemporalRuntime(config.LOG_LEVEL, true);
   const stopping = new AbortController();
