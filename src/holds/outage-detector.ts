@@ -29,13 +29,16 @@ export function createOutageDetector(deps: { pool: Pool; alerter: Alerter; polic
     // Counted up to one past the threshold, which is all the decision needs: an outage breaks
     // thousands of connections, each evaluated as it breaks, and counting the whole window each
     // time made that quadratic in the size of the outage.
-    const { rows } = await pool.query<{ breakages: number; oldest: Date | null }>(
+    // And the newest breakage past the threshold's count: once it leaves the window, only the newest
+    // `threshold` are left in it, so no outage can end before then (one index scan of threshold + 1 rows).
+    const { rows } = await pool.query<{ breakages: number; deciding: Date | null }>(
       `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM breakages
                  WHERE provider = $1 AND brokerage_id = $2 AND broke_at > $3 LIMIT $4) AS recent) AS breakages,
-              (SELECT min(broke_at) FROM breakages WHERE provider = $1 AND brokerage_id = $2 AND broke_at > $3) AS oldest`,
-      [provider, brokerageId, windowStart, policy.threshold + 1],
+              (SELECT broke_at FROM breakages WHERE provider = $1 AND brokerage_id = $2 AND broke_at > $3
+                 ORDER BY broke_at DESC OFFSET $5 LIMIT 1) AS deciding`,
+      [provider, brokerageId, windowStart, policy.threshold + 1, policy.threshold],
     );
-    const { breakages, oldest } = rows[0]!;
+    const { breakages, deciding } = rows[0]!;
     const open = await pool.query<{ ends_at: Date }>(
       `SELECT ends_at FROM prompt_holds
        WHERE provider = $1 AND brokerage_id = $2 AND reason = 'outage' AND cleared_at IS NULL
@@ -51,8 +54,9 @@ export function createOutageDetector(deps: { pool: Pool; alerter: Alerter; polic
       if (!hold && (await maintenanceHoldEnd(pool, provider, brokerageId, now)) !== null) return { heldUntil: null };
       const endsAt = hold ? hold.ends_at.getTime() : await openHold(provider, brokerageId, now, breakages);
       if (endsAt <= now) return { heldUntil: null };
-      // The count can only fall below the threshold once the oldest breakage leaves the window.
-      return { heldUntil: Math.min(endsAt, (oldest?.getTime() ?? now) + policy.windowMs + 1) };
+      // Not when the oldest breakage leaves the window: while an outage goes on that is a moment
+      // away, and every held connection would wake to ask again at the pace breakages came in.
+      return { heldUntil: Math.min(endsAt, (deciding?.getTime() ?? now) + policy.windowMs + 1) };
     }
     if (hold) {
       await pool.query(`UPDATE prompt_holds SET cleared_at = $3 WHERE provider = $1 AND brokerage_id = $2 AND reason = 'outage' AND cleared_at IS NULL`, [
