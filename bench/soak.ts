@@ -47,6 +47,7 @@ const CONCURRENCY = Number(args.concurrency);
 const GRACE_MS = parseSeconds(args['reauth-grace']!) * 1000;
 const BROKERAGE = 'soak-brokerage';
 const POLL_MS = 250;
+const HISTORY_SAMPLE = 200;
 let stoppingWorker = false;
 
 interface Load {
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
   const promptsDuringHold = prompts.count('connection.reauth_required');
   console.log(`  user prompts during the hold (${((holdCheckUntil - firstAck) / 1000).toFixed(0)} s after the first BROKEN ack, grace ${GRACE_MS / 1000} s): ${promptsDuringHold}`);
   console.log(`  worker RSS now ${mib(rss.now())} MiB, peak ${mib(rss.peak())} MiB; loadavg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  await printHistory(server.address, connectionWorkflowId('snaptrade', broken[0]!.connectionId));
+  await printHistories(server.address, broken.slice(0, HISTORY_SAMPLE).map((id) => connectionWorkflowId('snaptrade', id.connectionId)));
   if (profileDir) {
     stoppingWorker = true;
     await stopProcess(worker.child);
@@ -154,20 +155,31 @@ async function main(): Promise<void> {
   }
 }
 
-/** What the server recorded for one broken connection, every run of it: what each connection cost it. */
-async function printHistory(address: string, workflowId: string): Promise<void> {
+/**
+ * What the server recorded for broken connections, every run of each: one history in full, and over
+ * a sample, events per connection and workflow tasks timed out (a task that waited longer than the
+ * sticky queue's timeout is handed to the normal queue, and replayed from its whole history).
+ */
+async function printHistories(address: string, workflowIds: readonly string[]): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
     const client = new Client({ connection });
-    const types: string[] = [];
-    for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-      const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
-      for (const event of history.events ?? []) {
-        const attributes = Object.keys(event).find((key) => key.endsWith('EventAttributes') && event[key as keyof typeof event]);
-        types.push(attributes?.replace(/EventAttributes$/, '') ?? String(event.eventType));
+    let events = 0;
+    let timedOut = 0;
+    for (const [i, workflowId] of workflowIds.entries()) {
+      const types: string[] = [];
+      for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+        const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+        for (const event of history.events ?? []) {
+          const attributes = Object.keys(event).find((key) => key.endsWith('EventAttributes') && event[key as keyof typeof event]);
+          types.push(attributes?.replace(/EventAttributes$/, '') ?? String(event.eventType));
+        }
       }
+      if (i === 0) console.log(`  history of ${workflowId}: ${types.length} events: ${types.join(' ')}`);
+      events += types.length;
+      timedOut += types.filter((type) => type === 'workflowTaskTimedOut').length;
     }
-    console.log(`  history of ${workflowId}: ${types.length} events: ${types.join(' ')}`);
+    console.log(`  over ${workflowIds.length} broken connections: ${(events / workflowIds.length).toFixed(1)} history events each, ${timedOut} workflow tasks timed out`);
   } finally {
     await connection.close();
   }
