@@ -13,6 +13,7 @@ import pg from 'pg';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import { workflowIdFor } from '../src/temporal/workflow-ids.ts';
 import { providerKey, userIdKey } from '../workflows/search-attributes.ts';
+import { historyEventTypes } from './histories.ts';
 import { counterWorkflow } from './workflows/counter.ts';
 import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
 
@@ -179,15 +180,11 @@ async function historyCost(client: Client, events: readonly ConnectionEvent[], i
   let sampled = 0;
   for (const workflowId of sample) {
     sampled += perWorkflow.get(workflowId)!;
-    for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-      const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
-      for (const e of history.events ?? []) {
-        cost.historyEvents += 1;
-        if (e.workflowTaskCompletedEventAttributes) cost.workflowTasks += 1;
-        if (e.activityTaskScheduledEventAttributes) cost.activityTasks += 1;
-        if (e.markerRecordedEventAttributes) cost.markers += 1;
-      }
-    }
+    const types = await historyEventTypes(client, workflowId);
+    cost.historyEvents += types.length;
+    cost.workflowTasks += types.filter((type) => type === 'workflowTaskCompleted').length;
+    cost.activityTasks += types.filter((type) => type === 'activityTaskScheduled').length;
+    cost.markers += types.filter((type) => type === 'markerRecorded').length;
   }
   return { historyEvents: cost.historyEvents / sampled, workflowTasks: cost.workflowTasks / sampled, activityTasks: cost.activityTasks / sampled, markers: cost.markers / sampled };
 }

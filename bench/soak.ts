@@ -21,6 +21,7 @@ import pg from 'pg';
 import { connectionWorkflowId } from '../src/temporal/workflow-ids.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { monotonicMicros, summarizeCpuProfile } from './cpu-profile.ts';
+import { historyEventTypes } from './histories.ts';
 import { productEnv, sampleRss, startProduct, stopProcess, waitForHttp } from './processes.ts';
 import { benchSetup, finish, printMachine, runBench, registerCleanup, workDir } from './support.ts';
 
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
 /**
  * What the server recorded for broken connections, every run of each: one history in full, and over
  * a sample, events per connection and workflow tasks timed out (a task that waited longer than the
- * sticky queue's timeout is handed to the normal queue, and replayed from its whole history).
+ * sticky queue's timeout is handed to the normal queue, with the whole history).
  */
 async function printHistories(address: string, workflowIds: readonly string[]): Promise<void> {
   const connection = await Connection.connect({ address });
@@ -167,14 +168,7 @@ async function printHistories(address: string, workflowIds: readonly string[]): 
     let events = 0;
     let timedOut = 0;
     for (const [i, workflowId] of workflowIds.entries()) {
-      const types: string[] = [];
-      for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-        const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
-        for (const event of history.events ?? []) {
-          const attributes = Object.keys(event).find((key) => key.endsWith('EventAttributes') && event[key as keyof typeof event]);
-          types.push(attributes?.replace(/EventAttributes$/, '') ?? String(event.eventType));
-        }
-      }
+      const types = await historyEventTypes(client, workflowId);
       if (i === 0) console.log(`  history of ${workflowId}: ${types.length} events: ${types.join(' ')}`);
       events += types.length;
       timedOut += types.filter((type) => type === 'workflowTaskTimedOut').length;

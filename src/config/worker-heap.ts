@@ -3,7 +3,10 @@
  * with a margin.
  */
 const HEAP_PER_CACHED_WORKFLOW = 160 * 1024;
-/** What the workflow thread holds besides its cache: the bundle, the SDK's runtime, activations in flight. */
+/**
+ * An allowance, not a measurement, for what the workflow thread holds besides its cache: the
+ * bundle, the SDK's runtime, activations in flight.
+ */
 const HEAP_BASE = 128 * 1024 * 1024;
 
 const mib = (bytes: number) => Math.ceil(bytes / 2 ** 20);
