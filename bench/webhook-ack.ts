@@ -15,6 +15,7 @@ import type { TestDatabase } from '../test/support/database.ts';
 import { freePort } from '../test/support/free-port.ts';
 import type { Payload } from '../test/support/snaptrade.ts';
 import { monotonicMicros, summarizeCpuProfile } from './cpu-profile.ts';
+import { cpuBetween, pidsNamed, snapshotCpu, type CpuSnapshot, type Watched } from './process-cpu.ts';
 import { productEnv, startProcess, startProduct, stopProcess, waitForHttp, type Started } from './processes.ts';
 import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
 
@@ -78,6 +79,9 @@ interface LoadResult {
   failures: Map<string, number>;
   seconds: number;
   latencies: number[];
+  /** CPU seconds each watched process spent during the measured requests, and where that count began. */
+  cpu: Map<string, number>;
+  cpuFrom: CpuSnapshot;
 }
 
 interface Target {
@@ -88,6 +92,7 @@ interface Target {
 
 interface Product extends Target {
   db: TestDatabase;
+  worker: Started;
 }
 
 type Window = { from: number; to: number };
@@ -111,20 +116,32 @@ async function main(): Promise<void> {
   // Baseline before and after the product: on a shared machine the background load drifts, and two
   // baseline runs show how much. The second waits until the product's backlog has drained.
   const baseline = await startBaseline(support.createTestDatabase);
+  const postgres: Watched = { name: 'Postgres (all backends)', pids: () => pidsNamed('postgres') };
+  const load: Watched = { name: 'load generator (this bench)', pids: () => [process.pid] };
+  const baselineWatched = [{ name: 'baseline handler', pids: () => [baseline.server.child.pid!] }, postgres, load];
   const baselineWindow = { from: 0, to: 0 };
-  const baselineBefore = await measure('baseline', agent, baseline.url, nextEvent, baselineWindow);
+  const baselineBefore = await measure('baseline', agent, baseline.url, nextEvent, baselineWatched, baselineWindow);
 
   const product = await launchProduct(server.address, support.createTestDatabase);
+  const productWatched = [
+    { name: 'receiver', pids: () => [product.server.child.pid!] },
+    { name: 'worker', pids: () => [product.worker.child.pid!] },
+    { name: 'Temporal dev server', pids: () => [server.process.pid!] },
+    postgres,
+    load,
+  ];
   const poller = new pg.Client({ connectionString: product.db.url });
   await poller.connect();
   registerCleanup(() => poller.end());
   const window = { from: 0, to: 0 };
-  const productResult = await measure('product', agent, product.url, nextEvent, window);
+  const productResult = await measure('product', agent, product.url, nextEvent, productWatched, window);
   const drain = await waitForDrain(poller);
+  const untilDrained = cpuBetween(productResult.cpuFrom, snapshotCpu(productWatched));
   const stateLatencies = await sampleAckToState(agent, product.url, poller, nextEvent);
-  const baselineAfter = await measure('baseline again', agent, baseline.url, nextEvent);
+  const baselineAfter = await measure('baseline again', agent, baseline.url, nextEvent, baselineWatched);
 
   printResults({ baselineBefore, product: productResult, baselineAfter }, stateLatencies, drain);
+  printCpuBudget(baselineBefore, productResult, untilDrained, drain);
   reportProductLogProblems(product.server.lines);
   if (profileDir) {
     await summarizeProfile(baseline.server, 'baseline, during its first measured requests', baselineWindow);
@@ -150,12 +167,12 @@ async function launchProduct(temporalAddress: string, createTestDatabase: () => 
   registerCleanup(() => db.drop());
   const port = await freePort();
   const env = productEnv({ databaseUrl: db.url, temporalAddress, port, logLevel: 'info' });
-  startProduct('worker', env);
+  const worker = startProduct('worker', env);
   const server = startProduct('receiver', env, { keepLogs: true, nodeFlags: profileFlags });
   const url = `http://127.0.0.1:${port}`;
   // Ready, not only alive: until its database is, the receiver answers webhooks 503.
   await waitForHttp(`${url}/readyz`);
-  return { url, db, server };
+  return { url, db, server, worker };
 }
 
 
@@ -236,7 +253,7 @@ function problemTitle(text: string): string {
 
 /** CONCURRENCY lanes, each sending its next body as soon as its previous one is answered. */
 async function runLoad(agent: http.Agent, url: string, bodies: readonly string[]): Promise<LoadResult> {
-  const result: LoadResult = { acks: 0, failures: new Map(), seconds: 0, latencies: [] };
+  const result: LoadResult = { acks: 0, failures: new Map(), seconds: 0, latencies: [], cpu: new Map(), cpuFrom: new Map() };
   let next = 0;
   const lane = async () => {
     while (next < bodies.length) {
@@ -258,7 +275,7 @@ async function runLoad(agent: http.Agent, url: string, bodies: readonly string[]
 }
 
 /** `window`, when given, is set to when the measured requests ran (on the clock of CPU profiles). */
-async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent, window?: Window): Promise<LoadResult> {
+async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent, watched: readonly Watched[], window?: Window): Promise<LoadResult> {
   const url = `${baseUrl}${WEBHOOK_PATH}`;
   // Bodies are built up front so that building them is not part of what is timed.
   const bodies = (count: number) => Array.from({ length: count }, () => nextEvent().body);
@@ -267,7 +284,9 @@ async function measure(name: string, agent: http.Agent, baseUrl: string, nextEve
   if (warmup.acks !== WARMUP_REQUESTS) throw new Error(`${name} warm-up failed: ${describeFailures(warmup.failures)}`);
   const measured = bodies(MEASURED_REQUESTS);
   const from = monotonicMicros();
+  const cpuFrom = snapshotCpu(watched);
   const result = await runLoad(agent, url, measured);
+  Object.assign(result, { cpuFrom, cpu: cpuBetween(cpuFrom, snapshotCpu(watched)) });
   if (window) Object.assign(window, { from, to: monotonicMicros() });
   if (result.failures.size > 0) console.log(`  ${name} failures: ${describeFailures(result.failures)}`);
   return result;
@@ -352,7 +371,9 @@ function figures(result: LoadResult): Figures {
 function pooled(a: LoadResult, b: LoadResult): LoadResult {
   const failures = new Map(a.failures);
   for (const [reason, count] of b.failures) failures.set(reason, (failures.get(reason) ?? 0) + count);
-  return { acks: a.acks + b.acks, failures, seconds: a.seconds + b.seconds, latencies: [...a.latencies, ...b.latencies] };
+  const cpu = new Map(a.cpu);
+  for (const [name, seconds] of b.cpu) cpu.set(name, (cpu.get(name) ?? 0) + seconds);
+  return { acks: a.acks + b.acks, failures, seconds: a.seconds + b.seconds, latencies: [...a.latencies, ...b.latencies], cpu, cpuFrom: a.cpuFrom };
 }
 
 function row(cells: readonly string[]): string {
@@ -391,6 +412,27 @@ function printResults(results: LoadResults, stateLatencies: readonly number[], d
   const drained = drain.drainedAfterMs === undefined ? 'not within the timeout' : `${(drain.drainedAfterMs / 1000).toFixed(1)} s`;
   console.log(`after the product's load phase: ${drain.backlogAtEnd} events journaled but not yet applied (${drain.undispatchedAtEnd} not yet signalled); all applied ${drained} later`);
   console.log(`loadavg at end: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+}
+
+/**
+ * CPU milliseconds each process spent per acknowledged webhook, and how many of the machine's cores
+ * the whole stack kept busy: what bounds the ack rate when every process shares the same cores.
+ */
+function printCpuBudget(baseline: LoadResult, product: LoadResult, untilDrained: Map<string, number>, drain: DrainResult): void {
+  const perAck = (seconds: number, acks: number) => ((seconds * 1000) / acks).toFixed(2);
+  const total = (cpu: Map<string, number>) => [...cpu.values()].reduce((sum, seconds) => sum + seconds, 0);
+  const drainedSeconds = product.seconds + (drain.drainedAfterMs ?? Number.NaN) / 1000;
+  console.log();
+  console.log(`CPU per acknowledged webhook (ms), from /proc; ${os.cpus().length} cores`);
+  console.log(row(['process', 'baseline', 'product', 'to drain']));
+  console.log(row(['', 'measured', 'measured', 'all applied']));
+  const names = new Set([...baseline.cpu.keys(), ...product.cpu.keys()]);
+  const cell = (cpu: Map<string, number>, name: string, acks: number) => (cpu.has(name) ? perAck(cpu.get(name)!, acks) : '');
+  for (const name of names) {
+    console.log(row([name, cell(baseline.cpu, name, baseline.acks), cell(product.cpu, name, product.acks), cell(untilDrained, name, product.acks)]));
+  }
+  console.log(row(['all of them', perAck(total(baseline.cpu), baseline.acks), perAck(total(product.cpu), product.acks), perAck(total(untilDrained), product.acks)]));
+  console.log(row(['cores kept busy', (total(baseline.cpu) / baseline.seconds).toFixed(2), (total(product.cpu) / product.seconds).toFixed(2), (total(untilDrained) / drainedSeconds).toFixed(2)]));
 }
 
 /** The product's own warnings (dispatch failures, sweeps) explain odd figures, so they are surfaced. */

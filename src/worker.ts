@@ -96,6 +96,7 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     ...(config.WORKER_WORKFLOW_THREADS ? { workflowThreadPoolSize: config.WORKER_WORKFLOW_THREADS } : {}),
+    stickyQueueScheduleToStartTimeout: config.WORKER_STICKY_QUEUE_TIMEOUT,
     activities: createActivities(deps),
     ...dataConverterFor(config.TEMPORAL_ENCRYPTION_KEY),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),

@@ -40,6 +40,15 @@ export const workerConfigSchema = sharedSchema.extend(lifecycleEnv).extend(recon
    * Measured no faster with 2 on a host whose cores are busy anyway (bench/RESULTS.md, "Third pass").
    */
   WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).optional(),
+  /**
+   * How long a workflow task waits for this worker on its own (sticky) queue before the server hands
+   * it to the shared queue, where the worker replays it from the whole history. During an outage the
+   * worker's backlog outlasts the SDK's 10 s: every timed-out task then costs a replay, which grows
+   * the backlog further (bench/RESULTS.md, "Fourth pass"). The price of a long one is paid only when a
+   * worker dies without stopping (SIGKILL, out of memory): its workflows' next tasks wait this long.
+   * A stopped worker (SIGTERM) tells the server, which hands its queue over at once.
+   */
+  WORKER_STICKY_QUEUE_TIMEOUT: durationMs.pipe(z.number().min(1_000, 'at least 1s')).default(10 * 60_000),
 });
 
 export const receiverConfigSchema = workerConfigSchema.extend({

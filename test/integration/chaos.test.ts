@@ -91,6 +91,8 @@ describe('chaos: the production shape under a burst while its parts are killed',
       HOST: '127.0.0.1',
       SWEEP_INTERVAL: '500ms',
       SWEEP_GRACE: '2s',
+      // The killed worker's next tasks wait this long on its queue before the new worker gets them.
+      WORKER_STICKY_QUEUE_TIMEOUT: '2s',
       LOG_LEVEL: 'warn',
     };
     let receiver: EntryProcess = spawnEntry('receiver.ts', env);

@@ -10,33 +10,41 @@ import { createSnapTradeAdapter } from '../../src/providers/snaptrade/adapter.ts
 import { API_TOKEN, startStack, startTestWorker, type Stack } from '../support/stack.ts';
 import { snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
+import { connectionWorkflowId } from '../../src/temporal/workflow-ids.ts';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '../support/free-port.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
+const eventMillis = (event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) =>
+  Number(event.eventTime!.seconds) * 1000 + (event.eventTime!.nanos ?? 0) / 1e6;
 const timeline = async (stack: Stack, connectionId: string) =>
   (await stack.db.pool.query(`SELECT count(*)::int AS n FROM connection_events WHERE connection_id = $1`, [connectionId])).rows[0].n as number;
 const state = async (stack: Stack, connectionId: string) =>
   (await stack.db.pool.query(`SELECT state FROM connections WHERE connection_id = $1`, [connectionId])).rows[0]?.state as string | undefined;
 
+/** The worker as its own process, as deployed, so that it can be SIGKILLed. */
+const spawnWorkerProcess = (stack: Stack, env: Record<string, string> = {}): ChildProcess =>
+  spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'entry', 'worker.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: stack.config.DATABASE_URL,
+      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE,
+      TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
+      WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE!,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: 'ignore',
+  });
+
 describe('what survives a crash or an outage', () => {
   test('the worker killed mid-flight and restarted: the workflow ends in the right state', async () => {
     const stack = await startStack({ withoutWorker: true });
-    const spawnWorker = (): ChildProcess =>
-      spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'entry', 'worker.ts')], {
-        cwd: root,
-        env: {
-          ...process.env,
-          DATABASE_URL: stack.config.DATABASE_URL,
-          TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-          TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE,
-          TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-          WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE!,
-          LOG_LEVEL: 'warn',
-        },
-        stdio: 'ignore',
-      });
+    // The killed worker's next tasks wait this long on its queue before the new worker gets them.
+    const spawnWorker = () => spawnWorkerProcess(stack, { WORKER_STICKY_QUEUE_TIMEOUT: '2s' });
     let worker = spawnWorker();
     try {
       const id = 'conn-crash';
@@ -61,6 +69,58 @@ describe('what survives a crash or an outage', () => {
       await waitFor(async () => (await timeline(stack, id)) === payloads.length, 'every event applied after the restart', 60_000);
       assert.equal(await state(stack, id), 'broken');
       assert.ok(appliedBeforeCrash < payloads.length);
+    } finally {
+      worker.kill('SIGKILL');
+      await stack.stop();
+    }
+  });
+
+  test('a killed worker\'s workflows move to another worker after WORKER_STICKY_QUEUE_TIMEOUT, not the SDK\'s 10 s', async () => {
+    const stack = await startStack({ withoutWorker: true });
+    const settings = { WORKER_STICKY_QUEUE_TIMEOUT: '2s' };
+    let worker = spawnWorkerProcess(stack, settings);
+    try {
+      const id = 'conn-sticky';
+      assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: id }))).status, 200);
+      await waitFor(async () => (await timeline(stack, id)) === 1, 'the first event applied', 60_000);
+      worker.kill('SIGKILL');
+      await new Promise((resolve) => worker.once('exit', resolve));
+
+      // The next task goes to the dead worker's own (sticky) queue, where nobody polls it any more.
+      assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_BROKEN', { brokerageAuthorizationId: id }))).status, 200);
+      worker = spawnWorkerProcess(stack, settings);
+      await waitFor(async () => (await timeline(stack, id)) === 2, 'the second event applied by the new worker', 60_000);
+
+      const { events } = await stack.client.workflow.getHandle(connectionWorkflowId('snaptrade', id)).fetchHistory();
+      const timedOut = events!.findIndex((event) => event.workflowTaskTimedOutEventAttributes);
+      assert.ok(timedOut > 0, 'the task on the dead worker\'s queue timed out');
+      const scheduledId = Number(events![timedOut]!.workflowTaskTimedOutEventAttributes!.scheduledEventId);
+      const scheduled = events!.find((event) => Number(event.eventId) === scheduledId)!;
+      const waitedMs = eventMillis(events![timedOut]!) - eventMillis(scheduled);
+      assert.ok(waitedMs >= 1_900 && waitedMs < 8_000, `waited ${waitedMs} ms on the dead worker's queue, configured 2 s`);
+      assert.equal(await state(stack, id), 'broken');
+    } finally {
+      worker.kill('SIGKILL');
+      await stack.stop();
+    }
+  });
+
+  test('a worker stopped with SIGTERM hands its workflows over at once, however long WORKER_STICKY_QUEUE_TIMEOUT is', async () => {
+    const stack = await startStack({ withoutWorker: true });
+    const settings = { WORKER_STICKY_QUEUE_TIMEOUT: '10m' };
+    let worker = spawnWorkerProcess(stack, settings);
+    try {
+      const id = 'conn-sticky-handover';
+      assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: id }))).status, 200);
+      await waitFor(async () => (await timeline(stack, id)) === 1, 'the first event applied', 60_000);
+      worker.kill('SIGTERM');
+      await new Promise((resolve) => worker.once('exit', resolve));
+
+      assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_BROKEN', { brokerageAuthorizationId: id }))).status, 200);
+      worker = spawnWorkerProcess(stack, settings);
+      await waitFor(async () => (await timeline(stack, id)) === 2, 'the second event applied by the new worker', 60_000);
+      const { events } = await stack.client.workflow.getHandle(connectionWorkflowId('snaptrade', id)).fetchHistory();
+      assert.equal(events!.filter((event) => event.workflowTaskTimedOutEventAttributes).length, 0, 'no task waited for the stopped worker');
     } finally {
       worker.kill('SIGKILL');
       await stack.stop();

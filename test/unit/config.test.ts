@@ -137,3 +137,9 @@ test('a notification or alert URL with user:password@ stops start-up without the
     assert.equal(loadConfig(receiverConfigSchema, { ...valid, [variable]: 'https://backend.example/hooks' })[variable], 'https://backend.example/hooks');
   }
 });
+
+test('a workflow task waits 10 minutes for its worker by default, and at least a second', () => {
+  assert.equal(loadConfig(receiverConfigSchema, valid).WORKER_STICKY_QUEUE_TIMEOUT, 600_000);
+  assert.equal(loadConfig(receiverConfigSchema, { ...valid, WORKER_STICKY_QUEUE_TIMEOUT: '2s' }).WORKER_STICKY_QUEUE_TIMEOUT, 2_000);
+  assert.throws(() => loadConfig(receiverConfigSchema, { ...valid, WORKER_STICKY_QUEUE_TIMEOUT: '500ms' }), /WORKER_STICKY_QUEUE_TIMEOUT: at least 1s/);
+});
