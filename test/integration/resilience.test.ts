@@ -40,6 +40,33 @@ const spawnWorkerProcess = (stack: Stack, env: Record<string, string> = {}): Chi
     stdio: 'ignore',
   });
 
+/**
+ * One connection's first event applied by a worker, which is then stopped with `signal`; the next
+ * event's task goes to that worker's own (sticky) queue, and a new worker must get it from there.
+ * Returns the connection workflow's history once the new worker has applied it, and its final state.
+ */
+async function replaceWorkerBetweenTwoEvents(signal: NodeJS.Signals, stickyTimeout: string) {
+  const stack = await startStack({ withoutWorker: true });
+  const settings = { WORKER_STICKY_QUEUE_TIMEOUT: stickyTimeout };
+  let worker = spawnWorkerProcess(stack, settings);
+  try {
+    const id = `conn-replaced-by-${signal}`;
+    assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: id }))).status, 200);
+    await waitFor(async () => (await timeline(stack, id)) === 1, 'the first event applied', 60_000);
+    worker.kill(signal);
+    await new Promise((resolve) => worker.once('exit', resolve));
+
+    assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_BROKEN', { brokerageAuthorizationId: id }))).status, 200);
+    worker = spawnWorkerProcess(stack, settings);
+    await waitFor(async () => (await timeline(stack, id)) === 2, 'the second event applied by the new worker', 60_000);
+    const { events } = await stack.client.workflow.getHandle(connectionWorkflowId('snaptrade', id)).fetchHistory();
+    return { events: events ?? [], state: await state(stack, id) };
+  } finally {
+    worker.kill('SIGKILL');
+    await stack.stop();
+  }
+}
+
 describe('what survives a crash or an outage', () => {
   test('the worker killed mid-flight and restarted: the workflow ends in the right state', async () => {
     const stack = await startStack({ withoutWorker: true });
@@ -76,55 +103,20 @@ describe('what survives a crash or an outage', () => {
   });
 
   test('a killed worker\'s workflows move to another worker after WORKER_STICKY_QUEUE_TIMEOUT, not the SDK\'s 10 s', async () => {
-    const stack = await startStack({ withoutWorker: true });
-    const settings = { WORKER_STICKY_QUEUE_TIMEOUT: '2s' };
-    let worker = spawnWorkerProcess(stack, settings);
-    try {
-      const id = 'conn-sticky';
-      assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: id }))).status, 200);
-      await waitFor(async () => (await timeline(stack, id)) === 1, 'the first event applied', 60_000);
-      worker.kill('SIGKILL');
-      await new Promise((resolve) => worker.once('exit', resolve));
-
-      // The next task goes to the dead worker's own (sticky) queue, where nobody polls it any more.
-      assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_BROKEN', { brokerageAuthorizationId: id }))).status, 200);
-      worker = spawnWorkerProcess(stack, settings);
-      await waitFor(async () => (await timeline(stack, id)) === 2, 'the second event applied by the new worker', 60_000);
-
-      const { events } = await stack.client.workflow.getHandle(connectionWorkflowId('snaptrade', id)).fetchHistory();
-      const timedOut = events!.findIndex((event) => event.workflowTaskTimedOutEventAttributes);
-      assert.ok(timedOut > 0, 'the task on the dead worker\'s queue timed out');
-      const scheduledId = Number(events![timedOut]!.workflowTaskTimedOutEventAttributes!.scheduledEventId);
-      const scheduled = events!.find((event) => Number(event.eventId) === scheduledId)!;
-      const waitedMs = eventMillis(events![timedOut]!) - eventMillis(scheduled);
-      assert.ok(waitedMs >= 1_900 && waitedMs < 8_000, `waited ${waitedMs} ms on the dead worker's queue, configured 2 s`);
-      assert.equal(await state(stack, id), 'broken');
-    } finally {
-      worker.kill('SIGKILL');
-      await stack.stop();
-    }
+    const { events, state: final } = await replaceWorkerBetweenTwoEvents('SIGKILL', '2s');
+    const timedOut = events.find((event) => event.workflowTaskTimedOutEventAttributes);
+    assert.ok(timedOut, 'the task on the dead worker\'s queue timed out');
+    const scheduledId = Number(timedOut.workflowTaskTimedOutEventAttributes!.scheduledEventId);
+    const scheduled = events.find((event) => Number(event.eventId) === scheduledId)!;
+    const waitedMs = eventMillis(timedOut) - eventMillis(scheduled);
+    assert.ok(waitedMs >= 1_900 && waitedMs < 8_000, `waited ${waitedMs} ms on the dead worker's queue, configured 2 s`);
+    assert.equal(final, 'broken');
   });
 
   test('a worker stopped with SIGTERM hands its workflows over at once, however long WORKER_STICKY_QUEUE_TIMEOUT is', async () => {
-    const stack = await startStack({ withoutWorker: true });
-    const settings = { WORKER_STICKY_QUEUE_TIMEOUT: '10m' };
-    let worker = spawnWorkerProcess(stack, settings);
-    try {
-      const id = 'conn-sticky-handover';
-      assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: id }))).status, 200);
-      await waitFor(async () => (await timeline(stack, id)) === 1, 'the first event applied', 60_000);
-      worker.kill('SIGTERM');
-      await new Promise((resolve) => worker.once('exit', resolve));
-
-      assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_BROKEN', { brokerageAuthorizationId: id }))).status, 200);
-      worker = spawnWorkerProcess(stack, settings);
-      await waitFor(async () => (await timeline(stack, id)) === 2, 'the second event applied by the new worker', 60_000);
-      const { events } = await stack.client.workflow.getHandle(connectionWorkflowId('snaptrade', id)).fetchHistory();
-      assert.equal(events!.filter((event) => event.workflowTaskTimedOutEventAttributes).length, 0, 'no task waited for the stopped worker');
-    } finally {
-      worker.kill('SIGKILL');
-      await stack.stop();
-    }
+    const { events, state: final } = await replaceWorkerBetweenTwoEvents('SIGTERM', '10m');
+    assert.equal(events.filter((event) => event.workflowTaskTimedOutEventAttributes).length, 0, 'no task waited for the stopped worker');
+    assert.equal(final, 'broken');
   });
 
   test('with Temporal down, webhooks are acknowledged from the journal and delivered once it is back', async () => {
