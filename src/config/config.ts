@@ -42,9 +42,9 @@ export const workerConfigSchema = sharedSchema.extend(lifecycleEnv).extend(recon
   WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).optional(),
   /**
    * How long a workflow task waits for this worker on its own (sticky) queue before the server hands
-   * it to the shared queue, where the worker replays it from the whole history. During an outage the
-   * worker's backlog outlasts the SDK's 10 s: every timed-out task then costs a replay, which grows
-   * the backlog further (bench/RESULTS.md, "Fourth pass"). The price of a long one is paid only when a
+   * it, with the whole history, to the shared queue. During an outage the worker's backlog outlasts
+   * the SDK's 10 s, and the tasks that time out add work to the backlog they came from: a 5,000
+   * outage took 4× as long (bench/RESULTS.md, "Fourth pass"). The price of a long one is paid only when a
    * worker dies without stopping (SIGKILL, out of memory): its workflows' next tasks wait this long.
    * A stopped worker (SIGTERM) tells the server, which hands its queue over at once.
    */
