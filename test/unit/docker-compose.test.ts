@@ -109,6 +109,12 @@ test('every service has a health check and starts after what it depends on is he
   }
 });
 
+test('the worker takes its tuning (WORKER_*) from the operator', () => {
+  const tuning = Object.keys(workerConfigSchema.shape).filter((name) => name.startsWith('WORKER_'));
+  assert.ok(tuning.includes('WORKER_STICKY_QUEUE_TIMEOUT'), 'the check sees the schema');
+  for (const name of tuning) assert.equal(services.worker!.environment![name], `\${${name}:-}`, `worker passes ${name} through`);
+});
+
 test('every variable the compose file sets is one the configuration knows', () => {
   const known = new Set([...Object.keys(receiverConfigSchema.shape), ...Object.keys(workerConfigSchema.shape), 'NODE_ENV']);
   for (const name of ['receiver', 'worker']) {
