@@ -79,6 +79,9 @@ interface LoadResult {
   failures: Map<string, number>;
   seconds: number;
   latencies: number[];
+}
+
+interface Measured extends LoadResult {
   /** CPU seconds each watched process spent during the measured requests, and where that count began. */
   cpu: Map<string, number>;
   cpuFrom: CpuSnapshot;
@@ -253,7 +256,7 @@ function problemTitle(text: string): string {
 
 /** CONCURRENCY lanes, each sending its next body as soon as its previous one is answered. */
 async function runLoad(agent: http.Agent, url: string, bodies: readonly string[]): Promise<LoadResult> {
-  const result: LoadResult = { acks: 0, failures: new Map(), seconds: 0, latencies: [], cpu: new Map(), cpuFrom: new Map() };
+  const result: LoadResult = { acks: 0, failures: new Map(), seconds: 0, latencies: [] };
   let next = 0;
   const lane = async () => {
     while (next < bodies.length) {
@@ -275,7 +278,7 @@ async function runLoad(agent: http.Agent, url: string, bodies: readonly string[]
 }
 
 /** `window`, when given, is set to when the measured requests ran (on the clock of CPU profiles). */
-async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent, watched: readonly Watched[], window?: Window): Promise<LoadResult> {
+async function measure(name: string, agent: http.Agent, baseUrl: string, nextEvent: () => BenchEvent, watched: readonly Watched[], window?: Window): Promise<Measured> {
   const url = `${baseUrl}${WEBHOOK_PATH}`;
   // Bodies are built up front so that building them is not part of what is timed.
   const bodies = (count: number) => Array.from({ length: count }, () => nextEvent().body);
@@ -286,10 +289,10 @@ async function measure(name: string, agent: http.Agent, baseUrl: string, nextEve
   const from = monotonicMicros();
   const cpuFrom = snapshotCpu(watched);
   const result = await runLoad(agent, url, measured);
-  Object.assign(result, { cpuFrom, cpu: cpuBetween(cpuFrom, snapshotCpu(watched)) });
+  const cpu = cpuBetween(cpuFrom, snapshotCpu(watched));
   if (window) Object.assign(window, { from, to: monotonicMicros() });
   if (result.failures.size > 0) console.log(`  ${name} failures: ${describeFailures(result.failures)}`);
-  return result;
+  return { ...result, cpu, cpuFrom };
 }
 
 function describeFailures(failures: ReadonlyMap<string, number>): string {
@@ -371,9 +374,7 @@ function figures(result: LoadResult): Figures {
 function pooled(a: LoadResult, b: LoadResult): LoadResult {
   const failures = new Map(a.failures);
   for (const [reason, count] of b.failures) failures.set(reason, (failures.get(reason) ?? 0) + count);
-  const cpu = new Map(a.cpu);
-  for (const [name, seconds] of b.cpu) cpu.set(name, (cpu.get(name) ?? 0) + seconds);
-  return { acks: a.acks + b.acks, failures, seconds: a.seconds + b.seconds, latencies: [...a.latencies, ...b.latencies], cpu, cpuFrom: a.cpuFrom };
+  return { acks: a.acks + b.acks, failures, seconds: a.seconds + b.seconds, latencies: [...a.latencies, ...b.latencies] };
 }
 
 function row(cells: readonly string[]): string {
@@ -418,7 +419,7 @@ function printResults(results: LoadResults, stateLatencies: readonly number[], d
  * CPU milliseconds each process spent per acknowledged webhook, and how many of the machine's cores
  * the whole stack kept busy: what bounds the ack rate when every process shares the same cores.
  */
-function printCpuBudget(baseline: LoadResult, product: LoadResult, untilDrained: Map<string, number>, drain: DrainResult): void {
+function printCpuBudget(baseline: Measured, product: Measured, untilDrained: Map<string, number>, drain: DrainResult): void {
   const perAck = (seconds: number, acks: number) => ((seconds * 1000) / acks).toFixed(2);
   const total = (cpu: Map<string, number>) => [...cpu.values()].reduce((sum, seconds) => sum + seconds, 0);
   const drainedSeconds = product.seconds + (drain.drainedAfterMs ?? Number.NaN) / 1000;

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startTemporalDevServer } from '../../src/embedded/temporal-dev-server.ts';
 import { createPool } from '../../src/db/pool.ts';
@@ -10,11 +8,10 @@ import { createSnapTradeAdapter } from '../../src/providers/snaptrade/adapter.ts
 import { API_TOKEN, startStack, startTestWorker, type Stack } from '../support/stack.ts';
 import { snapTradePayload, TEST_SECRET } from '../support/snaptrade.ts';
 import { waitFor } from '../support/wait.ts';
+import { spawnEntry, type EntryProcess } from '../support/entry-process.ts';
 import { connectionWorkflowId } from '../../src/temporal/workflow-ids.ts';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '../support/free-port.ts';
-
-const root = join(import.meta.dirname, '..', '..');
 
 const eventMillis = (event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) =>
   Number(event.eventTime!.seconds) * 1000 + (event.eventTime!.nanos ?? 0) / 1e6;
@@ -24,20 +21,15 @@ const state = async (stack: Stack, connectionId: string) =>
   (await stack.db.pool.query(`SELECT state FROM connections WHERE connection_id = $1`, [connectionId])).rows[0]?.state as string | undefined;
 
 /** The worker as its own process, as deployed, so that it can be SIGKILLed. */
-const spawnWorkerProcess = (stack: Stack, env: Record<string, string> = {}): ChildProcess =>
-  spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'entry', 'worker.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.config.DATABASE_URL,
-      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-      TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE,
-      TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-      WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE!,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: 'ignore',
+const spawnWorkerProcess = (stack: Stack, env: Record<string, string> = {}): EntryProcess =>
+  spawnEntry('worker.ts', {
+    DATABASE_URL: stack.config.DATABASE_URL,
+    TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE,
+    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
+    WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE!,
+    LOG_LEVEL: 'warn',
+    ...env,
   });
 
 /**
@@ -53,8 +45,7 @@ async function replaceWorkerBetweenTwoEvents(signal: NodeJS.Signals, stickyTimeo
     const id = `conn-replaced-by-${signal}`;
     assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: id }))).status, 200);
     await waitFor(async () => (await timeline(stack, id)) === 1, 'the first event applied', 60_000);
-    worker.kill(signal);
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await worker.kill(signal);
 
     assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_BROKEN', { brokerageAuthorizationId: id }))).status, 200);
     worker = spawnWorkerProcess(stack, settings);
@@ -62,7 +53,7 @@ async function replaceWorkerBetweenTwoEvents(signal: NodeJS.Signals, stickyTimeo
     const { events } = await stack.client.workflow.getHandle(connectionWorkflowId('snaptrade', id)).fetchHistory();
     return { events: events ?? [], state: await state(stack, id) };
   } finally {
-    worker.kill('SIGKILL');
+    await worker.kill('SIGKILL');
     await stack.stop();
   }
 }
@@ -84,8 +75,7 @@ describe('what survives a crash or an outage', () => {
 
       for (const payload of payloads.slice(0, 11)) assert.equal((await stack.post('/webhooks/snaptrade', payload)).status, 200);
       await waitFor(async () => (await timeline(stack, id)) > 0, 'the first worker to start applying', 60_000);
-      worker.kill('SIGKILL');
-      await new Promise((resolve) => worker.once('exit', resolve));
+      await worker.kill('SIGKILL');
       const appliedBeforeCrash = await timeline(stack, id);
 
       for (const payload of payloads.slice(11)) assert.equal((await stack.post('/webhooks/snaptrade', payload)).status, 200);
@@ -97,7 +87,7 @@ describe('what survives a crash or an outage', () => {
       assert.equal(await state(stack, id), 'broken');
       assert.ok(appliedBeforeCrash < payloads.length);
     } finally {
-      worker.kill('SIGKILL');
+      await worker.kill('SIGKILL');
       await stack.stop();
     }
   });
