@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import proto from '@temporalio/proto';
 import { startTemporalDevServer } from '../../src/embedded/temporal-dev-server.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -45,12 +46,20 @@ async function replaceWorkerBetweenTwoEvents(signal: NodeJS.Signals, stickyTimeo
     const id = `conn-replaced-by-${signal}`;
     assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_ADDED', { brokerageAuthorizationId: id }))).status, 200);
     await waitFor(async () => (await timeline(stack, id)) === 1, 'the first event applied', 60_000);
+    // The row is written inside the workflow task; killed before the task completes, the task would
+    // time out on its own (start-to-close, 10 s) rather than wait on the dead worker's queue.
+    const handle = stack.client.workflow.getHandle(connectionWorkflowId('snaptrade', id));
+    await waitFor(async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const count = (has: (event: proto.temporal.api.history.v1.IHistoryEvent) => unknown) => events.filter(has).length;
+      return count((event) => event.workflowTaskScheduledEventAttributes) === count((event) => event.workflowTaskCompletedEventAttributes);
+    }, 'the first event\'s workflow task completed');
     await worker.kill(signal);
 
     assert.equal((await stack.post('/webhooks/snaptrade', snapTradePayload('CONNECTION_BROKEN', { brokerageAuthorizationId: id }))).status, 200);
     worker = spawnWorkerProcess(stack, settings);
     await waitFor(async () => (await timeline(stack, id)) === 2, 'the second event applied by the new worker', 60_000);
-    const { events } = await stack.client.workflow.getHandle(connectionWorkflowId('snaptrade', id)).fetchHistory();
+    const { events } = await handle.fetchHistory();
     return { events: events ?? [], state: await state(stack, id) };
   } finally {
     await worker.kill('SIGKILL');
@@ -94,8 +103,8 @@ describe('what survives a crash or an outage', () => {
 
   test('a killed worker\'s workflows move to another worker after WORKER_STICKY_QUEUE_TIMEOUT, not the SDK\'s 10 s', async () => {
     const { events, state: final } = await replaceWorkerBetweenTwoEvents('SIGKILL', '2s');
-    const timedOut = events.find((event) => event.workflowTaskTimedOutEventAttributes);
-    assert.ok(timedOut, 'the task on the dead worker\'s queue timed out');
+    const timedOut = events.find((event) => event.workflowTaskTimedOutEventAttributes?.timeoutType === proto.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
+    assert.ok(timedOut, 'the task on the dead worker\'s queue timed out waiting for it');
     const scheduledId = Number(timedOut.workflowTaskTimedOutEventAttributes!.scheduledEventId);
     const scheduled = events.find((event) => Number(event.eventId) === scheduledId)!;
     const waitedMs = eventMillis(timedOut) - eventMillis(scheduled);
