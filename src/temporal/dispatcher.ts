@@ -65,7 +65,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   let sweeping: Promise<unknown> = Promise.resolve();
   const inFlight = new Set<Promise<unknown>>();
   /**
-   * One send in flight per workflow, the rest waiting in order behind it: Temporal takes a
+   * One send in flight per workflow, the rest gathering behind it for the next: Temporal takes a
    * workflow's signals one at a time under its lock, so more only contend for it, and a burst for
    * one connection (a package of hundreds) would otherwise crowd out every other connection.
    */
@@ -89,11 +89,12 @@ export function createDispatcher(deps: DispatcherDeps) {
       const workflowId = ready[readyHead]!;
       readyHead += 1;
       const behind = waiting.get(workflowId)!;
-      const next = behind.shift()!;
+      // Everything that gathered behind the last send goes at once: one signal, not one per event.
+      const batch = behind.splice(0, SIGNAL_BATCH);
       if (behind.length === 0) waiting.delete(workflowId);
-      queued -= 1;
+      queued -= batch.length;
       sendingTo.add(workflowId);
-      const sending: Promise<unknown> = deliver(next).finally(() => {
+      const sending: Promise<unknown> = Promise.all(batch.map(deliver)).finally(() => {
         inFlight.delete(sending);
         sendingTo.delete(workflowId);
         if (waiting.has(workflowId)) markReady(workflowId);
@@ -210,7 +211,8 @@ export function createDelivery(deps: DeliveryDeps) {
       }
       const fresh: Lane = { workflowType, input, waiting: [{ event, settle }] };
       lanes.set(workflowId, fresh);
-      void drain(workflowId, fresh);
+      // After the caller's synchronous work: the events it hands over together join this first signal.
+      queueMicrotask(() => void drain(workflowId, fresh));
     });
   }
 

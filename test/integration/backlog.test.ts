@@ -14,11 +14,33 @@ describe('a long backlog for one connection', () => {
 
   before(async () => {
     key = newUpvestKey();
-    // The sweeper only for what the immediate dispatch could not do: each event is signalled once,
-    // so the stuck run's history holds 5,000 signals rather than up to twice that.
+    // The sweeper only for what the immediate dispatch could not do: each event is signalled once.
     stack = await startStack({ env: { UPVEST_WEBHOOK_JWKS: JSON.stringify({ keys: [key.jwk] }), SWEEP_GRACE: '2m' } });
   });
   after(() => stack.stop());
+
+  test('a package of 300 events for one connection reaches its workflow in a few signals, not one per event', async () => {
+    const accountId = randomUUID();
+    const userId = randomUUID();
+    const events = Array.from({ length: 300 }, () => upvestEvent('ORDER.FILLED', { id: randomUUID(), account_id: accountId, user_id: userId, status: 'FILLED' }));
+    const body = upvestPackage(events);
+    const res = await stack.post('/webhooks/upvest', body, signDelivery(body, key));
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.events, 300);
+
+    const { pool } = stack.db;
+    await waitFor(
+      async () => Number((await pool.query(`SELECT count(*) FROM connection_events WHERE connection_id = $1`, [accountId])).rows[0].count) === 300,
+      'every event in the timeline',
+      60_000,
+    );
+    const history = await stack.client.workflow.getHandle(`connection:upvest:${accountId}`).fetchHistory();
+    assert.equal(history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? '', '', 'every signal is in this one run');
+    const signalled = (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes);
+    // Up to 100 events go in one signal; one signal per event would cost 300 history events and
+    // as many RPCs to the server.
+    assert.ok(signalled.length <= 4, `${signalled.length} signals for 300 events`);
+  });
 
   test('5,000 events queued while persistence fails are each applied once after recovery, and no run fails', { timeout: 900_000 }, async () => {
     const { pool } = stack.db;
