@@ -10,11 +10,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
+import { connectionWorkflowId } from '../src/temporal/workflow-ids.ts';
 import type { TestDatabase } from '../test/support/database.ts';
 import { freePort } from '../test/support/free-port.ts';
 import type { Payload } from '../test/support/snaptrade.ts';
 import { monotonicMicros, summarizeCpuProfile } from './cpu-profile.ts';
+import { historyEventTypes } from './histories.ts';
 import { cpuBetween, pidsNamed, snapshotCpu, type CpuSnapshot, type Watched } from './process-cpu.ts';
 import { productEnv, startProcess, startProduct, stopProcess, waitForHttp, type Started } from './processes.ts';
 import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
@@ -34,6 +37,8 @@ const STATE_POLL_MS = 5;
 const DRAIN_POLL_MS = 50;
 const STATE_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
+/** Connections whose histories are counted after the burst. */
+const HISTORY_SAMPLE = 20;
 const WEBHOOK_PATH = '/webhooks/snaptrade';
 
 /** Connection-scoped and never terminal, so every event lands in a running connection workflow. */
@@ -114,7 +119,8 @@ async function main(): Promise<void> {
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   registerCleanup(async () => agent.destroy());
-  const nextEvent = eventSource(support.snapTradePayload, makeConnections(CONNECTIONS));
+  const connections = makeConnections(CONNECTIONS);
+  const nextEvent = eventSource(support.snapTradePayload, connections);
 
   // Baseline before and after the product: on a shared machine the background load drifts, and two
   // baseline runs show how much. The second waits until the product's backlog has drained.
@@ -140,10 +146,11 @@ async function main(): Promise<void> {
   const productResult = await measure('product', agent, product.url, nextEvent, productWatched, window);
   const drain = await waitForDrain(poller);
   const untilDrained = cpuBetween(productResult.cpuFrom, snapshotCpu(productWatched));
+  const signalling = await countSignalling(server.address, poller, connections.slice(0, HISTORY_SAMPLE));
   const stateLatencies = await sampleAckToState(agent, product.url, poller, nextEvent);
   const baselineAfter = await measure('baseline again', agent, baseline.url, nextEvent, baselineWatched);
 
-  printResults({ baselineBefore, product: productResult, baselineAfter }, stateLatencies, drain);
+  printResults({ baselineBefore, product: productResult, baselineAfter }, stateLatencies, drain, signalling);
   printCpuBudget(baselineBefore, productResult, untilDrained, drain);
   reportProductLogProblems(product.server.lines);
   if (profileDir) {
@@ -327,6 +334,30 @@ async function waitForDrain(poller: pg.Client): Promise<DrainResult> {
   return { backlogAtEnd: atEnd.backlog, undispatchedAtEnd: atEnd.undispatched, drainedAfterMs: performance.now() - started };
 }
 
+interface Signalling {
+  events: number;
+  signals: number;
+  workflowTasks: number;
+}
+
+/** What the dispatcher cost the server: signals and workflow tasks per event applied, in a sample of connections. */
+async function countSignalling(temporalAddress: string, poller: pg.Client, sample: readonly BenchConnection[]): Promise<Signalling> {
+  const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
+  try {
+    const counted: Signalling = { events: 0, signals: 0, workflowTasks: 0 };
+    for (const connection of sample) {
+      const types = await historyEventTypes(client, connectionWorkflowId('snaptrade', connection.connectionId));
+      counted.signals += types.filter((type) => type === 'workflowExecutionSignaled').length;
+      counted.workflowTasks += types.filter((type) => type === 'workflowTaskCompleted').length;
+      const { rows } = await poller.query<{ count: string }>(`SELECT count(*) FROM connection_events WHERE provider = 'snaptrade' AND connection_id = $1`, [connection.connectionId]);
+      counted.events += Number(rows[0]!.count);
+    }
+    return counted;
+  } finally {
+    await client.connection.close();
+  }
+}
+
 async function waitForStateRow(poller: pg.Client, eventId: string): Promise<boolean> {
   const deadline = performance.now() + STATE_TIMEOUT_MS;
   while (performance.now() < deadline) {
@@ -393,7 +424,7 @@ interface LoadResults {
   baselineAfter: LoadResult;
 }
 
-function printResults(results: LoadResults, stateLatencies: readonly number[], drain: DrainResult): void {
+function printResults(results: LoadResults, stateLatencies: readonly number[], drain: DrainResult, signalling: Signalling): void {
   const baseline = pooled(results.baselineBefore, results.baselineAfter);
   const base = figures(baseline);
   const product = figures(results.product);
@@ -412,6 +443,8 @@ function printResults(results: LoadResults, stateLatencies: readonly number[], d
   console.log(`  p50 ${ms(percentile(stateLatencies, 50))} ms   p99 ${ms(percentile(stateLatencies, 99))} ms   max ${ms(Math.max(...stateLatencies))} ms`);
   const drained = drain.drainedAfterMs === undefined ? 'not within the timeout' : `${(drain.drainedAfterMs / 1000).toFixed(1)} s`;
   console.log(`after the product's load phase: ${drain.backlogAtEnd} events journaled but not yet applied (${drain.undispatchedAtEnd} not yet signalled); all applied ${drained} later`);
+  const perEvent = (count: number) => (count / signalling.events).toFixed(2);
+  console.log(`per applied event, in ${HISTORY_SAMPLE} connections' histories: ${perEvent(signalling.signals)} signals, ${perEvent(signalling.workflowTasks)} workflow tasks (${signalling.events} events)`);
   console.log(`loadavg at end: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}`);
 }
 
