@@ -150,8 +150,8 @@ function productSender(client: Client, taskQueue: string, poller: pg.Client) {
         workflowId: workflowIdFor(event),
         taskQueue,
         args: [{ provider: event.provider, connectionId: event.connectionId!, maxEventsPerRun: 500, startedPatched: true }],
-        signal: 'connectionEvent',
-        signalArgs: [event],
+        signal: 'connectionEvents',
+        signalArgs: [[event]],
         typedSearchAttributes: [
           { key: providerKey, value: event.provider },
           { key: userIdKey, value: event.userId },
