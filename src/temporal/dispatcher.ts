@@ -41,7 +41,7 @@ function batchLength(events: readonly ConnectionEvent[]): number {
   return count;
 }
 const SWEEP_BATCH = 100;
-/** Signals the sweeper has in flight at once: a backlog drains at Temporal's pace, not one RPC at a time. */
+/** Workflows the sweeper signals at once: a backlog drains at Temporal's pace, not one RPC at a time. */
 const SWEEP_PARALLEL = 16;
 /** Longer than a batch of signals can take, so a claimed row is not claimed again meanwhile. */
 const SWEEP_LEASE_MS = 60_000;
@@ -123,10 +123,17 @@ export function createDispatcher(deps: DispatcherDeps) {
   /** One batch; how many rows it claimed, so a full batch is followed at once by the next. */
   async function sweepOnce(): Promise<number> {
     const rows = await claimUndispatched(pool, deps.sweepGraceMs, SWEEP_BATCH, SWEEP_LEASE_MS);
+    // A workflow's rows are handed over together, so they share one signal; SWEEP_PARALLEL workflows at a time.
+    const byWorkflow = new Map<string, PendingDispatch[]>();
+    for (const row of rows) {
+      const group = byWorkflow.get(row.workflowId);
+      if (group) group.push(row);
+      else byWorkflow.set(row.workflowId, [row]);
+    }
+    const groups = [...byWorkflow.values()];
     let delivered = 0;
-    // Rows of one workflow may be signalled in any order: the lifecycle orders by occurredAt.
-    for (let i = 0; i < rows.length; i += SWEEP_PARALLEL) {
-      const results = await Promise.all(rows.slice(i, i + SWEEP_PARALLEL).map(deliver));
+    for (let i = 0; i < groups.length; i += SWEEP_PARALLEL) {
+      const results = await Promise.all(groups.slice(i, i + SWEEP_PARALLEL).flatMap((group) => group.map(deliver)));
       delivered += results.filter(Boolean).length;
     }
     if (rows.length > 0) logger.info({ found: rows.length, delivered }, 'sweeper dispatched journaled events');

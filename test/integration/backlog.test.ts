@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import type { ConnectionEvent } from '../../src/domain/connection-event.ts';
+import { journalDelivery } from '../../src/db/journal.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createDispatcher } from '../../src/temporal/dispatcher.ts';
+import { userIdAttributeFrom } from '../../src/temporal/user-id-attribute.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { newUpvestKey, signDelivery, upvestEvent, upvestPackage, type UpvestKey } from '../support/upvest.ts';
 import { waitFor } from '../support/wait.ts';
@@ -40,6 +45,44 @@ describe('a long backlog for one connection', () => {
     // Up to 100 events go in one signal; one signal per event would cost 300 history events and
     // as many RPCs to the server.
     assert.ok(signalled.length <= 4, `${signalled.length} signals for 300 events`);
+  });
+
+  test('40 journaled events of one connection that the sweeper finds go in one signal', async () => {
+    const { pool } = stack.db;
+    const connectionId = randomUUID();
+    const events: ConnectionEvent[] = Array.from({ length: 40 }, (_, i) => ({
+      provider: 'snaptrade',
+      eventId: `swept-${connectionId}-${i}`,
+      type: 'connection.updated',
+      occurredAt: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 1000).toISOString().replace('Z', '000Z'),
+      userId: `user-${connectionId}`,
+      connectionId,
+      detail: {},
+    }));
+    // Journaled as a receiver that crashed before dispatching would have left them; this stack's own
+    // sweeper waits 2 minutes, so only the dispatcher below finds them.
+    await journalDelivery(pool, 'snaptrade', events.map((event) => ({ kind: 'event', event })), 'swept');
+    const dispatcher = createDispatcher({
+      client: stack.client,
+      pool,
+      logger: createLogger('silent'),
+      taskQueue: stack.config.TEMPORAL_TASK_QUEUE,
+      workflowEventsPerRun: stack.config.WORKFLOW_EVENTS_PER_RUN,
+      userIdAttribute: userIdAttributeFrom(undefined),
+      sweepIntervalMs: 60_000,
+      sweepGraceMs: 0,
+    });
+    assert.equal(await dispatcher.sweepOnce(), 40);
+    await dispatcher.stop();
+
+    await waitFor(
+      async () => Number((await pool.query(`SELECT count(*) FROM connection_events WHERE connection_id = $1`, [connectionId])).rows[0].count) === 40,
+      'every swept event in the timeline',
+      60_000,
+    );
+    const history = await stack.client.workflow.getHandle(`connection:snaptrade:${connectionId}`).fetchHistory();
+    const signalled = (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes);
+    assert.equal(signalled.length, 1, `${signalled.length} signals for the 40 swept events`);
   });
 
   test('5,000 events queued while persistence fails are each applied once after recovery, and no run fails', { timeout: 900_000 }, async () => {
