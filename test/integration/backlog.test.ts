@@ -5,6 +5,7 @@ import type { ConnectionEvent } from '../../src/domain/connection-event.ts';
 import { journalDelivery } from '../../src/db/journal.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createDispatcher } from '../../src/temporal/dispatcher.ts';
+import { connectionWorkflowId } from '../../src/temporal/workflow-ids.ts';
 import { userIdAttributeFrom } from '../../src/temporal/user-id-attribute.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { newUpvestKey, signDelivery, upvestEvent, upvestPackage, type UpvestKey } from '../support/upvest.ts';
@@ -23,6 +24,8 @@ describe('a long backlog for one connection', () => {
     stack = await startStack({ env: { UPVEST_WEBHOOK_JWKS: JSON.stringify({ keys: [key.jwk] }), SWEEP_GRACE: '2m' } });
   });
   after(() => stack.stop());
+  const timelineLength = async (connectionId: string) =>
+    Number((await stack.db.pool.query(`SELECT count(*) FROM connection_events WHERE connection_id = $1`, [connectionId])).rows[0].count);
 
   test('a package of 300 events for one connection reaches its workflow in a few signals, not one per event', async () => {
     const accountId = randomUUID();
@@ -33,13 +36,12 @@ describe('a long backlog for one connection', () => {
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.events, 300);
 
-    const { pool } = stack.db;
     await waitFor(
-      async () => Number((await pool.query(`SELECT count(*) FROM connection_events WHERE connection_id = $1`, [accountId])).rows[0].count) === 300,
+      async () => (await timelineLength(accountId)) === 300,
       'every event in the timeline',
       60_000,
     );
-    const history = await stack.client.workflow.getHandle(`connection:upvest:${accountId}`).fetchHistory();
+    const history = await stack.client.workflow.getHandle(connectionWorkflowId('upvest', accountId)).fetchHistory();
     assert.equal(history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? '', '', 'every signal is in this one run');
     const signalled = (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes);
     // Up to 100 events go in one signal; one signal per event would cost 300 history events and
@@ -76,11 +78,11 @@ describe('a long backlog for one connection', () => {
     await dispatcher.stop();
 
     await waitFor(
-      async () => Number((await pool.query(`SELECT count(*) FROM connection_events WHERE connection_id = $1`, [connectionId])).rows[0].count) === 40,
+      async () => (await timelineLength(connectionId)) === 40,
       'every swept event in the timeline',
       60_000,
     );
-    const history = await stack.client.workflow.getHandle(`connection:snaptrade:${connectionId}`).fetchHistory();
+    const history = await stack.client.workflow.getHandle(connectionWorkflowId('snaptrade', connectionId)).fetchHistory();
     const signalled = (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes);
     assert.equal(signalled.length, 1, `${signalled.length} signals for the 40 swept events`);
   });
@@ -115,12 +117,12 @@ describe('a long backlog for one connection', () => {
       'every event signalled to the stuck workflow',
       480_000,
     );
-    assert.equal(Number((await pool.query(`SELECT count(*) FROM connection_events WHERE connection_id = $1`, [accountId])).rows[0].count), 0);
+    assert.equal(await timelineLength(accountId), 0);
 
     await pool.query(`DROP TRIGGER refuse_writes ON connections`);
 
     await waitFor(
-      async () => Number((await pool.query(`SELECT count(*) FROM connection_events WHERE connection_id = $1`, [accountId])).rows[0].count) === EVENTS,
+      async () => (await timelineLength(accountId)) === EVENTS,
       'every event in the timeline',
       600_000,
     );
