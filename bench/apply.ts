@@ -3,8 +3,13 @@
 // Both get the same events with the same signalWithStart calls, 32 in flight; the product's are
 // those its dispatcher makes (connection workflow, its input, its signal), so what differs is only
 // what the workflows do with them. Run against an older revision, the same script measures "before".
+// Each phase also reports the CPU every process spent on it (from /proc). `--profile <dir>`: the bench
+// reruns itself under `node --cpu-prof` and then summarises each of its threads' CPU per phase, the
+// workflow threads of both workers included (bench/phase-profile.ts).
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -13,7 +18,10 @@ import pg from 'pg';
 import type { ConnectionEvent } from '../src/domain/connection-event.ts';
 import { workflowIdFor } from '../src/temporal/workflow-ids.ts';
 import { providerKey, userIdKey } from '../workflows/search-attributes.ts';
+import { monotonicMicros } from './cpu-profile.ts';
 import { historyEventTypes } from './histories.ts';
+import { PHASES_FILE, profiledRun, rerunProfiled, type PhaseWindow } from './phase-profile.ts';
+import { cpuBetween, pidsNamed, snapshotCpu, type Watched } from './process-cpu.ts';
 import { counterWorkflow } from './workflows/counter.ts';
 import { benchSetup, printMachine, runBench, registerCleanup } from './support.ts';
 
@@ -33,6 +41,9 @@ interface Phase {
   seconds: number;
   /** What the server stored for these events, per event, from a sample of the workflows' histories. */
   cost?: HistoryCost;
+  /** CPU seconds per process from the first send until applied (history counting excluded). */
+  cpu: Map<string, number>;
+  window: PhaseWindow;
 }
 
 interface HistoryCost {
@@ -44,11 +55,19 @@ interface HistoryCost {
 
 const HISTORY_SAMPLE = 20;
 
-runBench(main);
+const profileDir = profiledRun();
+if (profileDir === undefined) runBench(main);
+else if (profileDir.rerun) rerunProfiled(profileDir.dir);
+else runBench(() => main(profileDir.dir));
 
-async function main(): Promise<void> {
+async function main(profileDir?: string): Promise<void> {
   printMachine();
   const { server, support } = await benchSetup();
+  const watched: Watched[] = [
+    { name: 'Temporal dev server', pids: () => [server.process.pid!] },
+    { name: 'this bench: both workers, the client', pids: () => [process.pid] },
+    { name: 'Postgres (all backends)', pids: () => pidsNamed('postgres') },
+  ];
   const connection = await NativeConnection.connect({ address: server.address });
   registerCleanup(() => connection.close());
   const client = new Client({ connection: Connection.lazy({ address: server.address }) });
@@ -70,14 +89,15 @@ async function main(): Promise<void> {
 
   const phases: Phase[] = [];
   const burst = () => burstEvents(BURST_EVENTS, BURST_CONNECTIONS);
-  phases.push(await ceiling('A  ceiling: counting workflow, 3000 signals over 200 ids', client, counterQueue, burst()));
-  const product = productSender(client, stack.config.TEMPORAL_TASK_QUEUE, poller);
+  const ceiling = ceilingSender(client, counterQueue, watched);
+  phases.push(await ceiling('A  ceiling: counting workflow, 3000 signals over 200 ids', burst()));
+  const product = productSender(client, stack.config.TEMPORAL_TASK_QUEUE, poller, watched);
   phases.push(await product('P  product: its workflows, same 3000 over 200', burst()));
-  phases.push(await ceiling('A\' ceiling again', client, counterQueue, burst()));
+  phases.push(await ceiling('A\' ceiling again', burst()));
   const starts = () => burstEvents(NEW_CONNECTIONS, NEW_CONNECTIONS, 'connection.added');
-  phases.push(await ceiling('S  ceiling: 3000 trivial workflows started (one signal each)', client, counterQueue, starts()));
+  phases.push(await ceiling('S  ceiling: 3000 trivial workflows started (one signal each)', starts()));
   phases.push(await product('N  product: first events (ADDED) of 3000 new connections', starts()));
-  phases.push(await ceiling('S\' ceiling again', client, counterQueue, starts()));
+  phases.push(await ceiling('S\' ceiling again', starts()));
 
   const rate = (phase: Phase) => phase.events / phase.seconds;
   console.log();
@@ -89,7 +109,33 @@ async function main(): Promise<void> {
   const pooledRate = (a: Phase, b: Phase) => (a.events + b.events) / (a.seconds + b.seconds);
   console.log(`apply:          product / ceiling pooled = ${(rate(phases[1]!) / pooledRate(phases[0]!, phases[2]!)).toFixed(2)}×`);
   console.log(`new connections: product / trivial starts pooled = ${(rate(phases[4]!) / pooledRate(phases[3]!, phases[5]!)).toFixed(2)}×`);
+  printCpu(phases, watched);
   console.log(`loadavg at end: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+  if (profileDir) writeFileSync(join(profileDir, PHASES_FILE), JSON.stringify(phases.map(({ name, events, window }) => ({ name, events, window }))));
+}
+
+function printCpu(phases: readonly Phase[], watched: readonly Watched[]): void {
+  console.log();
+  console.log(`CPU per event (ms), from /proc, first send until applied; ${os.cpus().length} cores`);
+  const cell = (text: string) => text.padStart(8);
+  console.log(`${'process'.padEnd(40)} ${phases.map((phase) => cell(phase.name.slice(0, 2).trim())).join(' ')}`);
+  const perEvent = (phase: Phase, seconds: number) => cell(((1000 * seconds) / phase.events).toFixed(2));
+  for (const { name } of watched) console.log(`${name.padEnd(40)} ${phases.map((phase) => perEvent(phase, phase.cpu.get(name) ?? 0)).join(' ')}`);
+  const total = (phase: Phase) => [...phase.cpu.values()].reduce((sum, seconds) => sum + seconds, 0);
+  console.log(`${'all of them'.padEnd(40)} ${phases.map((phase) => perEvent(phase, total(phase))).join(' ')}`);
+  console.log(`${'cores kept busy'.padEnd(40)} ${phases.map((phase) => cell((total(phase) / phase.seconds).toFixed(2))).join(' ')}`);
+}
+
+/** Runs `send`, then reports it with the CPU every watched process spent and its window on the profiles' clock. */
+async function measured(name: string, events: number, watched: readonly Watched[], send: () => Promise<void>, cost: () => Promise<HistoryCost>): Promise<Phase> {
+  const cpuFrom = snapshotCpu(watched);
+  const from = monotonicMicros();
+  const started = performance.now();
+  await send();
+  const seconds = (performance.now() - started) / 1000;
+  const window = { from, to: monotonicMicros() };
+  const cpu = cpuBetween(cpuFrom, snapshotCpu(watched));
+  return report({ name, events, seconds, cpu, window, cost: await cost() });
 }
 
 function burstEvents(count: number, connections: number, only?: ConnectionEvent['type']): ConnectionEvent[] {
@@ -122,49 +168,52 @@ async function lanes<T>(items: readonly T[], send: (item: T) => Promise<unknown>
   );
 }
 
-async function ceiling(name: string, client: Client, taskQueue: string, events: ConnectionEvent[]): Promise<Phase> {
-  const expected = new Map<string, number>();
-  for (const event of events) expected.set(event.connectionId!, (expected.get(event.connectionId!) ?? 0) + 1);
-  const started = performance.now();
-  await lanes(events, (event) =>
-    client.workflow.signalWithStart(counterWorkflow, {
-      workflowId: `counter:${event.connectionId}`,
-      taskQueue,
-      args: [expected.get(event.connectionId!)!],
-      signal: 'connectionEvent',
-      signalArgs: [event],
-    }),
-  );
-  // Each result is a long poll: a few at a time, or the dev server refuses them (namespace poller limit).
-  await lanes([...expected.keys()], (id) => client.workflow.getHandle(`counter:${id}`).result());
-  const seconds = (performance.now() - started) / 1000;
-  return report({ name, events: events.length, seconds, cost: await historyCost(client, events, (event) => `counter:${event.connectionId}`) });
+function ceilingSender(client: Client, taskQueue: string, watched: readonly Watched[]) {
+  return (name: string, events: ConnectionEvent[]): Promise<Phase> => {
+    const expected = new Map<string, number>();
+    for (const event of events) expected.set(event.connectionId!, (expected.get(event.connectionId!) ?? 0) + 1);
+    const send = async () => {
+      await lanes(events, (event) =>
+        client.workflow.signalWithStart(counterWorkflow, {
+          workflowId: `counter:${event.connectionId}`,
+          taskQueue,
+          args: [expected.get(event.connectionId!)!],
+          signal: 'connectionEvent',
+          signalArgs: [event],
+        }),
+      );
+      // Each result is a long poll: a few at a time, or the dev server refuses them (namespace poller limit).
+      await lanes([...expected.keys()], (id) => client.workflow.getHandle(`counter:${id}`).result());
+    };
+    return measured(name, events.length, watched, send, () => historyCost(client, events, (event) => `counter:${event.connectionId}`));
+  };
 }
 
-function productSender(client: Client, taskQueue: string, poller: pg.Client) {
+function productSender(client: Client, taskQueue: string, poller: pg.Client, watched: readonly Watched[]) {
   return async (name: string, events: ConnectionEvent[]): Promise<Phase> => {
     const before = await applied(poller);
     const started = performance.now();
-    await lanes(events, (event) =>
-      client.workflow.signalWithStart('connectionWorkflow', {
-        workflowId: workflowIdFor(event),
-        taskQueue,
-        args: [{ provider: event.provider, connectionId: event.connectionId!, maxEventsPerRun: 500, startedPatched: true }],
-        signal: 'connectionEvents',
-        signalArgs: [[event]],
-        typedSearchAttributes: [
-          { key: providerKey, value: event.provider },
-          { key: userIdKey, value: event.userId },
-        ],
-      }),
-    );
-    for (;;) {
-      if ((await applied(poller)) - before >= events.length) break;
-      if (performance.now() - started > TIMEOUT_MS) throw new Error(`${name}: not applied within ${TIMEOUT_MS / 1000} s`);
-      await sleep(POLL_MS);
-    }
-    const seconds = (performance.now() - started) / 1000;
-    return report({ name, events: events.length, seconds, cost: await historyCost(client, events, workflowIdFor) });
+    const send = async () => {
+      await lanes(events, (event) =>
+        client.workflow.signalWithStart('connectionWorkflow', {
+          workflowId: workflowIdFor(event),
+          taskQueue,
+          args: [{ provider: event.provider, connectionId: event.connectionId!, maxEventsPerRun: 500, startedPatched: true }],
+          signal: 'connectionEvents',
+          signalArgs: [[event]],
+          typedSearchAttributes: [
+            { key: providerKey, value: event.provider },
+            { key: userIdKey, value: event.userId },
+          ],
+        }),
+      );
+      for (;;) {
+        if ((await applied(poller)) - before >= events.length) break;
+        if (performance.now() - started > TIMEOUT_MS) throw new Error(`${name}: not applied within ${TIMEOUT_MS / 1000} s`);
+        await sleep(POLL_MS);
+      }
+    };
+    return measured(name, events.length, watched, send, () => historyCost(client, events, workflowIdFor));
   };
 }
 

@@ -9,7 +9,7 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
-interface Profile {
+export interface Profile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
@@ -51,8 +51,26 @@ function componentOf(area: string): string {
   return COMPONENTS.find(([, pattern]) => pattern.test(area))?.[0] ?? 'other (Node internals, microtasks, module loading)';
 }
 
-export function summarizeCpuProfile(path: string, title: string, window: { from: number; to: number }, requests: number): void {
-  const profile = JSON.parse(readFileSync(path, 'utf8')) as Profile;
+export function readCpuProfile(path: string): Profile {
+  return JSON.parse(readFileSync(path, 'utf8')) as Profile;
+}
+
+/** Microseconds the thread was on the CPU (not idle) within `window`. */
+export function busyMicros(profile: Profile, window: { from: number; to: number }): number {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  let at = profile.startTime;
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at >= window.from && at <= window.to && byId.get(id)!.callFrame.functionName !== '(idle)') busy += delta;
+  });
+  return busy;
+}
+
+/** `components`: group by what the areas do for a webhook (the receiver's view); off for threads that serve no request. */
+export function summarizeCpuProfile(path: string, title: string, window: { from: number; to: number }, requests: number, { components: byComponent = true } = {}): void {
+  const profile = readCpuProfile(path);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
@@ -77,10 +95,12 @@ export function summarizeCpuProfile(path: string, title: string, window: { from:
   console.log();
   console.log(`cpu profile, ${title} (${path})`);
   console.log(`  ${(wall / 1e6).toFixed(1)} s wall, ${(busy / 1e6).toFixed(1)} s on the CPU (${((100 * busy) / wall).toFixed(0)}%): ${(busy / 1000 / requests).toFixed(2)} ms of CPU per request`);
-  const components = new Map<string, number>();
-  for (const [area, micros] of areas) components.set(componentOf(area), (components.get(componentOf(area)) ?? 0) + micros);
-  console.log('  by component: CPU per request (share)');
-  for (const [component, micros] of top(components, COMPONENTS.length + 1)) console.log(`    ${(micros / 1000 / requests).toFixed(3)} ms (${share(micros).trim()})  ${component}`);
+  if (byComponent) {
+    const components = new Map<string, number>();
+    for (const [area, micros] of areas) components.set(componentOf(area), (components.get(componentOf(area)) ?? 0) + micros);
+    console.log('  by component: CPU per request (share)');
+    for (const [component, micros] of top(components, COMPONENTS.length + 1)) console.log(`    ${(micros / 1000 / requests).toFixed(3)} ms (${share(micros).trim()})  ${component}`);
+  }
   console.log('  self time by area (share of the CPU time)');
   for (const [area, micros] of top(areas, 30)) console.log(`    ${share(micros)}  ${area}`);
   console.log('  self time by function');

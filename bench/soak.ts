@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     // One profile per thread, named CPU.<date>.<time>.<pid>.<thread>.<n>: 0 is the main thread, the
     // others the workflow threads.
     for (const name of readdirSync(profileDir).filter((file) => file.includes(`.${worker.child.pid}.`))) {
-      summarizeCpuProfile(join(profileDir, name), `worker thread ${name.split('.')[4]}, during the outage, per broken connection`, outageWindow, OUTAGE);
+      summarizeCpuProfile(join(profileDir, name), `worker thread ${name.split('.')[4]}, during the outage, per broken connection`, outageWindow, OUTAGE, { components: false });
     }
   }
 }
