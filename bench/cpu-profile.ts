@@ -55,33 +55,33 @@ export function readCpuProfile(path: string): Profile {
   return JSON.parse(readFileSync(path, 'utf8')) as Profile;
 }
 
-/** Microseconds the thread was on the CPU (not idle) within `window`. */
-export function busyMicros(profile: Profile, window: { from: number; to: number }): number {
+/** Each sample taken within `window`, with the time it stands for (µs). */
+function forEachSample(profile: Profile, window: { from: number; to: number }, visit: (node: ProfileNode, micros: number) => void): void {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   let at = profile.startTime;
-  let busy = 0;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     at += delta;
-    if (at >= window.from && at <= window.to && byId.get(id)!.callFrame.functionName !== '(idle)') busy += delta;
+    if (at >= window.from && at <= window.to) visit(byId.get(id)!, delta);
+  });
+}
+
+/** Microseconds the thread was not idle within `window` (a blocking native call counts as busy). */
+export function busyMicros(profile: Profile, window: { from: number; to: number }): number {
+  let busy = 0;
+  forEachSample(profile, window, (node, micros) => {
+    if (node.callFrame.functionName !== '(idle)') busy += micros;
   });
   return busy;
 }
 
 /** `components`: group by what the areas do for a webhook (the receiver's view); off for threads that serve no request. */
 export function summarizeCpuProfile(path: string, title: string, window: { from: number; to: number }, requests: number, { components: byComponent = true } = {}): void {
-  const profile = readCpuProfile(path);
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
-  let at = profile.startTime;
   let wall = 0;
-  profile.samples.forEach((id, i) => {
-    const delta = profile.timeDeltas[i] ?? 0;
-    at += delta;
-    if (at < window.from || at > window.to) return;
+  forEachSample(readCpuProfile(path), window, ({ callFrame }, delta) => {
     wall += delta;
-    const { callFrame } = byId.get(id)!;
     const area = areaOf(callFrame.url, callFrame.functionName);
     areas.set(area, (areas.get(area) ?? 0) + delta);
     const name = `${callFrame.functionName || '(anonymous)'} ${area}:${callFrame.lineNumber + 1}`;

@@ -48,7 +48,7 @@ function summarize(dir: string, pid: number): void {
     .filter((name) => name.includes(`.${pid}.`) && name.endsWith('.cpuprofile'))
     .map((name) => ({ name, thread: name.split('.')[4]!, profile: readCpuProfile(join(dir, name)) }));
   console.log();
-  console.log('CPU per event (ms) of each JavaScript thread of the bench, from its profile (thread 0 is the main one)');
+  console.log('busy time per event (ms) of each JavaScript thread of the bench, sampled by its profile: idle left out, blocking native calls in (thread 0 is the main one)');
   const cell = (text: string) => text.padStart(8);
   console.log(`${'thread'.padEnd(8)} ${phases.map((phase) => cell(phase.name.slice(0, 2).trim())).join(' ')}`);
   const busiest: Array<{ name: string; thread: string; phase: ProfiledPhase; share: number }> = [];
