@@ -55,10 +55,10 @@ interface HistoryCost {
 
 const HISTORY_SAMPLE = 20;
 
-const profileDir = profiledRun();
-if (profileDir === undefined) runBench(main);
-else if (profileDir.rerun) rerunProfiled(profileDir.dir);
-else runBench(() => main(profileDir.dir));
+const profiling = profiledRun();
+if (profiling === undefined) runBench(main);
+else if (profiling.rerun) rerunProfiled(profiling.dir);
+else runBench(() => main(profiling.dir));
 
 async function main(profileDir?: string): Promise<void> {
   printMachine();
@@ -192,8 +192,8 @@ function ceilingSender(client: Client, taskQueue: string, watched: readonly Watc
 function productSender(client: Client, taskQueue: string, poller: pg.Client, watched: readonly Watched[]) {
   return async (name: string, events: ConnectionEvent[]): Promise<Phase> => {
     const before = await applied(poller);
-    const started = performance.now();
     const send = async () => {
+      const deadline = performance.now() + TIMEOUT_MS;
       await lanes(events, (event) =>
         client.workflow.signalWithStart('connectionWorkflow', {
           workflowId: workflowIdFor(event),
@@ -209,7 +209,7 @@ function productSender(client: Client, taskQueue: string, poller: pg.Client, wat
       );
       for (;;) {
         if ((await applied(poller)) - before >= events.length) break;
-        if (performance.now() - started > TIMEOUT_MS) throw new Error(`${name}: not applied within ${TIMEOUT_MS / 1000} s`);
+        if (performance.now() > deadline) throw new Error(`${name}: not applied within ${TIMEOUT_MS / 1000} s`);
         await sleep(POLL_MS);
       }
     };
